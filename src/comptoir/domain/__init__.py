@@ -1,0 +1,1 @@
+"""Typed, frozen domain values. Pure: no I/O, no ORM."""

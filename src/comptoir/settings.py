@@ -1,0 +1,60 @@
+"""Every server setting, declared once: type, default and help. Environment variables ``COMPTOIR_*``.
+
+A brand's own policies (SLA targets, routing rules, templates) live in the database, not here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMPTOIR_", extra="ignore")
+
+    data_dir: Path = Field(Path("./var"), description="Directory for the SQLite database and local state.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL. Default: SQLite in WAL mode at <data_dir>/comptoir.db. "
+        "Production: postgresql+psycopg://user:pass@host/db",
+    )
+    max_body_bytes: int = Field(1024 * 1024, description="Largest accepted request body, in bytes.")
+    max_batch: int = Field(1000, description="Largest number of messages in one ingestion batch.")
+    reopen_window_days: float = Field(
+        7.0, description="A private message this soon after resolution reopens the conversation."
+    )
+    inprocess_workers: int = Field(
+        1, description="Job-runner threads inside `comptoir serve` (SQLite always runs jobs in-process)."
+    )
+    job_poll_seconds: float = Field(1.0, description="Longest a worker sleeps between polls for jobs.")
+    job_max_attempts: int = Field(6, description="Attempts before a job goes to the dead-letter table.")
+    job_backoff_base_seconds: float = Field(2.0, description="Retry delay = base * 2**(attempt-1), capped.")
+    job_backoff_max_seconds: float = Field(600.0, description="Cap on the retry delay.")
+    worker_heartbeat_seconds: float = Field(5.0, description="How often a worker says it is alive.")
+    worker_stale_seconds: float = Field(
+        30.0, description="A worker silent this long is dead; its running jobs are handed back."
+    )
+    delivery_timeout_seconds: float = Field(10.0, description="HTTP timeout for outbound deliveries.")
+    secret_key: str = Field(
+        "dev-insecure-change-me",
+        description="Key for signing sessions and encrypting platform secrets at rest. Set it in production.",
+    )
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'comptoir.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()
