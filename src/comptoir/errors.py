@@ -26,6 +26,11 @@ class ErrorCode(StrEnum):
     BAD_SIGNATURE = "bad_signature"
     DELIVERY_FAILED = "delivery_failed"
     CONFIGURATION = "configuration_error"
+    INVALID_WEBHOOK_PAYLOAD = "invalid_webhook_payload"
+    MESSAGING_WINDOW_CLOSED = "messaging_window_closed"
+    RATE_LIMITED = "rate_limited"
+    MESSAGE_TOO_LONG = "message_too_long"
+    CHANNEL_TOKEN_INVALID = "channel_token_invalid"
 
 
 class ComptoirError(Exception):
@@ -133,3 +138,44 @@ class DeliveryFailed(ComptoirError):
 class ConfigurationError(ComptoirError):
     code = ErrorCode.CONFIGURATION
     http_status = 500
+
+
+class InvalidWebhookPayload(BadRequest):
+    """A signed webhook body that the platform cannot have sent (wrong shape, missing required fields)."""
+
+    code = ErrorCode.INVALID_WEBHOOK_PAYLOAD
+
+
+class MessageTooLong(ValidationFailed):
+    """An outbound text over the platform's limit (X: 280 weighted characters), refused before sending."""
+
+    code = ErrorCode.MESSAGE_TOO_LONG
+
+
+class MessagingWindowClosed(DeliveryFailed):
+    """The platform's messaging window is closed (Meta 24 h / HUMAN_AGENT 7 days, private reply 7 days)."""
+
+    code = ErrorCode.MESSAGING_WINDOW_CLOSED
+    http_status = 409
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, retryable=False, details=details)
+
+
+class RateLimited(DeliveryFailed):
+    """The platform throttled us; ``details["reset_at"]`` (ISO 8601 UTC) says when to try again."""
+
+    code = ErrorCode.RATE_LIMITED
+    http_status = 429
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, retryable=True, details=details)
+
+
+class ChannelTokenInvalid(DeliveryFailed):
+    """The platform rejected the account's access token (revoked or expired): reauthorise the account."""
+
+    code = ErrorCode.CHANNEL_TOKEN_INVALID
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, retryable=False, details=details)
