@@ -179,3 +179,7 @@ class ChannelTokenInvalid(DeliveryFailed):
 
     def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message, retryable=False, details=details)
+
+
+class NoBusinessTime(ConfigurationError):
+    """A business calendar has no opening time in the searched horizon, so a deadline cannot be computed."""
