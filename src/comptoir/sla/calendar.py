@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -39,6 +39,7 @@ _US = timedelta(microseconds=1)
 _HOUR = timedelta(hours=1)
 # How far past the last requested instant the clock looks for opening time before giving up.
 SEARCH_YEARS = 10
+_FULL_DAY = re.compile(r"^(monday|tuesday|wednesday|thursday|friday|saturday|sunday)$", re.IGNORECASE)
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 Interval = tuple[int, int]
@@ -71,7 +72,7 @@ def normalise_intervals(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
     cleaned: list[Interval] = []
     for start, end in sorted(intervals):
         if not 0 <= start < end <= DAY_SECONDS:
-            raise ValidationFailed(f"invalid opening interval {start}-{end}: start must precede end in one day")
+            raise ValidationFailed(f"invalid opening interval {start}-{end}: start must precede end")
         if cleaned and start <= cleaned[-1][1]:
             cleaned[-1] = (cleaned[-1][0], max(cleaned[-1][1], end))
         else:
@@ -125,14 +126,18 @@ class BusinessCalendar:
         special_openings: Mapping[date | str, object] | None = None,
     ) -> BusinessCalendar:
         """Build from the contract's shape: ``{"mon": [["09:00","18:00"]], ...}``; missing days are closed."""
-        unknown = set(hours) - set(WEEKDAYS)
-        if unknown:
-            raise ValidationFailed(f"unknown weekday(s) {sorted(unknown)}: use {', '.join(WEEKDAYS)}")
-        weekly = tuple(parse_intervals(hours.get(day, [])) for day in WEEKDAYS)
+        by_day: dict[str, object] = {}
+        for key, value in hours.items():
+            day = key.strip().lower()[:3] if isinstance(key, str) else ""
+            if day not in WEEKDAYS or (len(key.strip()) > 3 and not _FULL_DAY.match(key.strip())):
+                raise ValidationFailed(f"unknown weekday {key!r}: use {', '.join(WEEKDAYS)}")
+            if day in by_day:
+                raise ValidationFailed(f"weekday {key!r} given twice")
+            by_day[day] = [] if value is None else value
+        weekly = tuple(parse_intervals(by_day.get(day, [])) for day in WEEKDAYS)
         closed = frozenset(_parse_date(value) for value in holidays)
-        specials = tuple(
-            sorted((_parse_date(day), parse_intervals(value)) for day, value in (special_openings or {}).items())
-        )
+        extra = special_openings or {}
+        specials = tuple(sorted((_parse_date(day), parse_intervals(value)) for day, value in extra.items()))
         return cls(
             timezone=timezone,
             weekly=weekly,
@@ -425,13 +430,3 @@ def add_business_seconds(calendar: BusinessCalendar, start: datetime, seconds: f
 def business_seconds_between(calendar: BusinessCalendar, start: datetime, end: datetime) -> float:
     """Business seconds between two instants."""
     return business_clock(calendar).between(start, end)
-
-
-ALWAYS_OPEN_WEEK: tuple[tuple[Interval, ...], ...] = tuple(((0, DAY_SECONDS),) for _ in range(7))
-
-
-def weekly_hours(
-    spec: Mapping[str, Sequence[Sequence[str]]],
-) -> tuple[tuple[Interval, ...], ...]:
-    """Weekly intervals from ``{"mon": [["09:00","18:00"]], ...}`` (missing days closed)."""
-    return BusinessCalendar.from_hours("UTC", spec).weekly
