@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from comptoir.commands import admin, server
 from comptoir.replay.cli import replay_command
 from comptoir.sla.cli import app as sla_app
 from comptoir.triage.cli import app as triage_app
@@ -11,6 +12,14 @@ from comptoir.triage.cli import app as triage_app
 app = typer.Typer(help="Comptoir, the social customer care desk.", no_args_is_help=True)
 app.add_typer(triage_app, name="triage")
 app.add_typer(sla_app, name="sla")
+app.add_typer(admin.brand_app, name="brand")
+app.add_typer(admin.account_app, name="account")
+app.add_typer(admin.token_app, name="token")
+app.add_typer(admin.team_app, name="team")
+app.add_typer(server.db_app, name="db")
+app.add_typer(server.jobs_app, name="jobs")
+app.command("serve")(server.serve)
+app.command("worker")(server.worker)
 app.command("replay")(replay_command)
 
 

@@ -1,0 +1,1 @@
+"""Actions: the only write path (do_* style functions taking a transaction), plus typed reads."""

@@ -1,0 +1,164 @@
+"""Administration actions: brands, accounts, API tokens, teams."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from comptoir import clock
+from comptoir.actions import audit
+from comptoir.domain.enums import AccountKind, Platform
+from comptoir.domain.models import Account
+from comptoir.errors import AccountNotFound, Conflict, NotFound, ValidationFailed
+from comptoir.store import tables as t
+from comptoir.store.db import Database, Tx
+
+
+def create_brand(db: Database, name: str) -> int:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("a brand needs a name")
+    try:
+        with db.transaction() as tx:
+            brand_id = int(
+                tx.conn.execute(
+                    insert(t.brands).values(name=name, created_at=clock.now())
+                ).inserted_primary_key[0]  # type: ignore[index]
+            )
+            audit.record(tx, brand_id=brand_id, actor="cli", action="brand.created", data={"name": name})
+    except IntegrityError as exc:
+        raise Conflict(f"a brand named {name!r} already exists") from exc
+    return brand_id
+
+
+def require_brand(tx: Tx, brand_id: int) -> None:
+    if tx.conn.execute(select(t.brands.c.id).where(t.brands.c.id == brand_id)).first() is None:
+        raise NotFound(f"brand {brand_id} does not exist")
+
+
+def create_account(
+    db: Database,
+    *,
+    brand_id: int,
+    platform: Platform,
+    handle: str,
+    external_id: str | None = None,
+    kind: AccountKind = AccountKind.CARE,
+    region: str | None = None,
+    redirect_to: int | None = None,
+    callback_url: str | None = None,
+    app_id: int | None = None,
+    access_token_enc: str | None = None,
+) -> dict[str, Any]:
+    """Create an account; API accounts get a callback secret used to sign outbound deliveries."""
+    callback_secret = secrets.token_urlsafe(32) if platform == Platform.API else None
+    ext = external_id or (handle if platform != Platform.API else f"api:{secrets.token_hex(8)}")
+    try:
+        with db.transaction() as tx:
+            require_brand(tx, brand_id)
+            if redirect_to is not None:
+                target = tx.conn.execute(
+                    select(t.accounts.c.brand_id).where(t.accounts.c.id == redirect_to)
+                ).first()
+                if target is None or target.brand_id != brand_id:
+                    raise AccountNotFound(f"redirect target account {redirect_to} not found in this brand")
+            account_id = int(
+                tx.conn.execute(
+                    insert(t.accounts).values(
+                        brand_id=brand_id,
+                        platform=platform.value,
+                        external_id=ext,
+                        handle=handle,
+                        kind=kind.value,
+                        region=region,
+                        redirect_to=redirect_to,
+                        callback_url=callback_url,
+                        callback_secret=callback_secret,
+                        app_id=app_id,
+                        access_token_enc=access_token_enc,
+                        settings={},
+                        created_at=clock.now(),
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+            )
+            audit.record(
+                tx,
+                brand_id=brand_id,
+                actor="cli",
+                action="account.created",
+                data={"account_id": account_id, "platform": platform.value, "handle": handle},
+            )
+    except IntegrityError as exc:
+        raise Conflict(f"an account {platform.value}:{ext} already exists") from exc
+    result: dict[str, Any] = {"id": account_id}
+    if callback_secret:
+        result["callback_secret"] = callback_secret
+    return result
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(db: Database, brand_id: int, label: str | None = None, agent_id: int | None = None) -> str:
+    """Create a brand API token; only its hash is stored."""
+    token = "cpt_" + secrets.token_urlsafe(32)
+    with db.transaction() as tx:
+        require_brand(tx, brand_id)
+        tx.conn.execute(
+            insert(t.api_tokens).values(
+                brand_id=brand_id,
+                token_hash=hash_token(token),
+                label=label,
+                agent_id=agent_id,
+                created_at=clock.now(),
+            )
+        )
+        audit.record(tx, brand_id=brand_id, actor="cli", action="token.created", data={"label": label})
+    return token
+
+
+def brand_for_token(db: Database, token: str) -> int | None:
+    with db.read() as conn:
+        row = conn.execute(
+            select(t.api_tokens.c.brand_id).where(
+                t.api_tokens.c.token_hash == hash_token(token), t.api_tokens.c.revoked_at.is_(None)
+            )
+        ).first()
+    return int(row.brand_id) if row else None
+
+
+def create_team(db: Database, brand_id: int, name: str) -> int:
+    with db.transaction() as tx:
+        require_brand(tx, brand_id)
+        team_id = int(
+            tx.conn.execute(
+                insert(t.teams).values(brand_id=brand_id, name=name, created_at=clock.now())
+            ).inserted_primary_key[0]  # type: ignore[index]
+        )
+        audit.record(tx, brand_id=brand_id, actor="cli", action="team.created", data={"team_id": team_id})
+    return team_id
+
+
+def account_from_row(row: Any) -> Account:
+    return Account(
+        id=row.id,
+        brand_id=row.brand_id,
+        platform=Platform(row.platform),
+        external_id=row.external_id,
+        handle=row.handle,
+        kind=AccountKind(row.kind),
+        region=row.region,
+        redirect_to=row.redirect_to,
+        callback_url=row.callback_url,
+    )
+
+
+def get_account(conn_or_tx: Any, account_id: int) -> Account | None:
+    conn = conn_or_tx.conn if isinstance(conn_or_tx, Tx) else conn_or_tx
+    row = conn.execute(select(t.accounts).where(t.accounts.c.id == account_id)).first()
+    return account_from_row(row) if row else None

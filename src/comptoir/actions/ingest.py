@@ -1,0 +1,112 @@
+"""Ingestion: store inbound messages exactly once and queue their processing, in one transaction.
+
+The caller acknowledges only after :func:`ingest` returns, i.e. after the commit. Idempotency rests on the
+unique key (account_id, external_id) and ``INSERT … ON CONFLICT DO NOTHING``: concurrent duplicate deliveries
+produce one row, and every caller learns the id of that row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from comptoir import clock
+from comptoir.domain.enums import DeliveryStatus, Direction, ProcessingState, Visibility
+from comptoir.domain.models import InboundMessage
+from comptoir.jobs.queue import enqueue_many
+from comptoir.store import tables as t
+from comptoir.store.db import Database, Tx
+
+PROCESS_MESSAGE = "process_message"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    external_id: str
+    message_id: int
+    duplicate: bool
+
+
+def processing_lock(message: InboundMessage) -> str:
+    """Messages that may land in the same conversation share a lock, so they are processed in order.
+
+    Private messages: per (account, author). Public messages: per account, because a reply can arrive
+    before its parent and threading must see one consistent picture.
+    """
+    if message.visibility == Visibility.PRIVATE and message.direction == Direction.INBOUND:
+        return f"thread:{message.account_id}:dm:{message.author.external_id}"
+    return f"thread:{message.account_id}:public"
+
+
+def _row(message: InboundMessage, received_at: Any) -> dict[str, Any]:
+    outbound = message.direction != Direction.INBOUND
+    return {
+        "account_id": message.account_id,
+        "external_id": message.external_id,
+        "direction": message.direction.value,
+        "visibility": message.visibility.value,
+        "author": asdict(message.author),
+        "text": message.text,
+        "attachments": [asdict(a) for a in message.attachments],
+        "sent_at": message.sent_at,
+        "received_at": received_at,
+        "in_reply_to": message.in_reply_to,
+        "thread_key": message.thread_key,
+        "raw": message.raw,
+        "processing_state": ProcessingState.RECEIVED.value,
+        "delivery_status": DeliveryStatus.SENT.value if outbound else None,
+        "delivery_attempts": 0,
+    }
+
+
+def ingest(db: Database, messages: Sequence[InboundMessage]) -> list[IngestOutcome]:
+    """Store ``messages`` (all for one or more accounts) and queue their processing; returns one outcome each."""
+    with db.transaction() as tx:
+        return ingest_in(tx, messages)
+
+
+def ingest_in(tx: Tx, messages: Sequence[InboundMessage]) -> list[IngestOutcome]:
+    if not messages:
+        return []
+    received_at = clock.now()
+    m = t.messages
+    insert_fn = postgresql.insert if tx.conn.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert_fn(m)
+        .values([_row(message, received_at) for message in messages])
+        .on_conflict_do_nothing(index_elements=["account_id", "external_id"])
+        .returning(m.c.id, m.c.account_id, m.c.external_id)
+    )
+    inserted = {(r.account_id, r.external_id): int(r.id) for r in tx.conn.execute(statement)}
+    missing = [
+        (msg.account_id, msg.external_id)
+        for msg in messages
+        if (msg.account_id, msg.external_id) not in inserted
+    ]
+    existing: dict[tuple[int, str], int] = {}
+    if missing:
+        rows = tx.conn.execute(
+            select(m.c.id, m.c.account_id, m.c.external_id).where(
+                tuple_(m.c.account_id, m.c.external_id).in_(missing)
+            )
+        )
+        existing = {(r.account_id, r.external_id): int(r.id) for r in rows}
+    jobs: list[tuple[str, dict[str, Any], str]] = []
+    outcomes: list[IngestOutcome] = []
+    queued: set[int] = set()
+    for message in messages:
+        key = (message.account_id, message.external_id)
+        if key in inserted and inserted[key] not in queued:
+            message_id = inserted[key]
+            queued.add(message_id)
+            jobs.append((PROCESS_MESSAGE, {"message_id": message_id}, processing_lock(message)))
+            outcomes.append(IngestOutcome(message.external_id, message_id, duplicate=False))
+        else:
+            message_id = inserted.get(key) or existing[key]
+            outcomes.append(IngestOutcome(message.external_id, message_id, duplicate=True))
+    enqueue_many(tx, jobs)
+    return outcomes

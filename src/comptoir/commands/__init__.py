@@ -1,0 +1,1 @@
+"""Typer sub-commands of `comptoir`, one module per area."""

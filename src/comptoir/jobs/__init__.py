@@ -1,0 +1,1 @@
+"""Background work in the database: a job queue, workers, retries, dead letters."""

@@ -1,0 +1,1 @@
+"""The ASGI application: JSON API, webhooks and pages."""

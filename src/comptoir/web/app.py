@@ -1,0 +1,62 @@
+"""The ASGI application factory. Starts in-process job runners (always on SQLite) and the PostgreSQL listener."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from comptoir import __version__
+from comptoir.jobs.worker import Worker, start_in_threads
+from comptoir.runtime import Runtime, build_runtime
+from comptoir.web import pages
+from comptoir.web.api import conversations, ingest
+from comptoir.web.auth import TokenCache
+from comptoir.web.errors import install_error_handlers
+
+log = logging.getLogger(__name__)
+
+
+def create_app(runtime: Runtime | None = None, *, run_jobs: bool | None = None) -> FastAPI:
+    """Build the app. ``run_jobs`` defaults to settings.inprocess_workers > 0 (and is forced on SQLite)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = app.state.runtime
+        workers: list[Worker] = []
+        stop = threading.Event()
+        count = rt.settings.inprocess_workers
+        if rt.db.is_sqlite:
+            count = 1
+        if run_jobs is False:
+            count = 0
+        if count:
+            workers = start_in_threads(rt, count)
+        if not rt.db.is_sqlite:
+            from comptoir.jobs.listener import start_listener
+
+            start_listener(rt.db.url, stop)
+        try:
+            yield
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.stop()
+
+    app = FastAPI(
+        title="Comptoir",
+        version=__version__,
+        description="Social customer care desk: ingestion, conversations, replies.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime or build_runtime()
+    app.state.token_cache = TokenCache()
+    app.state.account_brands = {}
+    install_error_handlers(app)
+    app.include_router(ingest.router)
+    app.include_router(conversations.router)
+    app.include_router(pages.router)
+    return app
