@@ -123,7 +123,7 @@ class BusinessCalendar:
         holidays: Iterable[date | str] = (),
         holiday_country: str | None = None,
         holiday_subdivision: str | None = None,
-        special_openings: Mapping[date | str, object] | None = None,
+        special_openings: Mapping[date, object] | Mapping[str, object] | None = None,
     ) -> BusinessCalendar:
         """Build from the contract's shape: ``{"mon": [["09:00","18:00"]], ...}``; missing days are closed."""
         by_day: dict[str, object] = {}
