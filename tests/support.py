@@ -28,14 +28,19 @@ class Env:
 
     def post(self, body: Any, account_id: int | None = None, **kwargs: Any) -> Any:
         return self.client.post(
-            f"/api/v1/accounts/{account_id or self.account_id}/messages", json=body, headers=self.headers, **kwargs
+            f"/api/v1/accounts/{account_id or self.account_id}/messages",
+            json=body,
+            headers=self.headers,
+            **kwargs,
         )
 
     def process(self) -> int:
         return Worker(self.runtime).run_until_idle()
 
 
-def make_env(runtime: Runtime, callback_url: str | None = None, name: str = "Acme") -> tuple[int, int, str, str]:
+def make_env(
+    runtime: Runtime, callback_url: str | None = None, name: str = "Acme"
+) -> tuple[int, int, str, str]:
     brand_id = admin.create_brand(runtime.db, name)
     account = admin.create_account(
         runtime.db,

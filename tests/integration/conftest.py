@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.support import Env, make_env
 
 from comptoir.runtime import Runtime
 from comptoir.web.app import create_app
-from tests.support import Env, make_env
 
 
 @pytest.fixture

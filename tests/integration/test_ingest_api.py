@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from tests.support import Env, make_env, message
 
 from comptoir.store import tables as t
-from tests.support import Env, make_env, message
 
 
 def count_messages(env: Env) -> int:
@@ -128,9 +128,7 @@ def test_token_of_another_brand_gets_404(env: Env) -> None:
         headers={"Authorization": f"Bearer {env.token}"},
     )
     assert response.status_code == 404
-    response = env.client.get(
-        "/api/v1/conversations/1", headers={"Authorization": f"Bearer {other_token}"}
-    )
+    response = env.client.get("/api/v1/conversations/1", headers={"Authorization": f"Bearer {other_token}"})
     assert response.status_code == 404
     assert count_messages(env) == 0
 
