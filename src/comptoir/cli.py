@@ -6,12 +6,14 @@ import typer
 
 from comptoir.commands import admin, server
 from comptoir.replay.cli import replay_command
+from comptoir.simulators.cli import app as simulate_app
 from comptoir.sla.cli import app as sla_app
 from comptoir.triage.cli import app as triage_app
 
 app = typer.Typer(help="Comptoir, the social customer care desk.", no_args_is_help=True)
 app.add_typer(triage_app, name="triage")
 app.add_typer(sla_app, name="sla")
+app.add_typer(simulate_app, name="simulate")
 app.add_typer(admin.brand_app, name="brand")
 app.add_typer(admin.account_app, name="account")
 app.add_typer(admin.token_app, name="token")
