@@ -1,0 +1,144 @@
+"""Shared text analysis: normalised text, cue hits and lexicon sentiment, computed once per message."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from comptoir.triage import lexicons
+from comptoir.triage.text import count_mentions, count_urls, letter_count, normalise, tokens
+
+_CAPS_WORD = re.compile(r"\b[A-ZÀ-Ý]{3,}\b")
+_REPEAT = re.compile(r"(.)\1{3,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    text: str
+    norm: str
+    lang: str
+    cues: dict[str, str]
+    positive: float
+    negative: float
+    positive_words: tuple[str, ...]
+    negative_words: tuple[str, ...]
+    n_tokens: int
+    n_letters: int
+    n_urls: int
+    n_mentions: int
+    exclamations: int
+    caps_words: int
+    is_retweet: bool
+
+
+def _lexicon_sentiment(
+    words: list[str], raw: str, lang: str
+) -> tuple[float, float, tuple[str, ...], tuple[str, ...]]:
+    table = lexicons.valence_table(lang)
+    negators = lexicons.NEGATORS.get(lang, lexicons.NEGATORS["fr"] | lexicons.NEGATORS["en"])
+    intensifiers = lexicons.INTENSIFIERS.get(lang, lexicons.INTENSIFIERS["fr"] | lexicons.INTENSIFIERS["en"])
+    pos = neg = 0.0
+    pos_words: list[str] = []
+    neg_words: list[str] = []
+    negate_until = -1
+    boost = 1.0
+    for i, word in enumerate(words):
+        if word in negators:
+            negate_until = i + 3
+            continue
+        if word in intensifiers:
+            boost = 1.5
+            continue
+        value = table.get(word)
+        if value is None and word.endswith("s"):
+            value = table.get(word[:-1])
+        if value is None:
+            boost = 1.0
+            continue
+        value *= boost
+        boost = 1.0
+        if i <= negate_until and value > 0:
+            value = -value * 0.7
+        elif i <= negate_until and value < -1.0:
+            value = value * 0.5
+        if value > 0:
+            pos += value
+            pos_words.append(word)
+        elif value < 0:
+            neg -= value
+            neg_words.append(word)
+    for ch in raw:
+        if ch in lexicons.POSITIVE_EMOJI:
+            pos += 1.5
+            pos_words.append(ch)
+        elif ch in lexicons.NEGATIVE_EMOJI:
+            neg += 1.5
+            neg_words.append(ch)
+    for _ in lexicons.POSITIVE_EMOTICONS.findall(raw):
+        pos += 1.5
+        pos_words.append(":)")
+    for _ in lexicons.NEGATIVE_EMOTICONS.findall(raw):
+        neg += 1.5
+        neg_words.append(":(")
+    return pos, neg, tuple(pos_words), tuple(neg_words)
+
+
+def analyse(text: str, lang: str) -> Analysed:
+    norm = normalise(text)
+    words = tokens(norm)
+    pos, neg, pos_words, neg_words = _lexicon_sentiment(words, text, lang)
+    return Analysed(
+        text=text,
+        norm=norm,
+        lang=lang,
+        cues=lexicons.find_cues(norm, lang),
+        positive=pos,
+        negative=neg,
+        positive_words=pos_words,
+        negative_words=neg_words,
+        n_tokens=len(words),
+        n_letters=letter_count(text),
+        n_urls=count_urls(text),
+        n_mentions=count_mentions(text),
+        exclamations=text.count("!"),
+        caps_words=len(_CAPS_WORD.findall(text)),
+        is_retweet=norm.startswith("rt @user") or norm.startswith("rt "),
+    )
+
+
+DENSE_NAMES: tuple[str, ...] = (
+    *(f"cue_{name}" for name in lexicons.CUE_NAMES),
+    "lex_pos",
+    "lex_neg",
+    "lex_balance",
+    "exclamations",
+    "caps",
+    "urls",
+    "mentions",
+    "short",
+    "long",
+    "retweet",
+    "repeat_chars",
+    "no_letters",
+)
+
+
+def dense_vector(a: Analysed) -> np.ndarray:
+    values = [1.0 if name in a.cues else 0.0 for name in lexicons.CUE_NAMES]
+    values += [
+        min(a.positive, 6.0) / 3.0,
+        min(a.negative, 6.0) / 3.0,
+        float(np.tanh((a.positive - a.negative) / 2.0)),
+        min(a.exclamations, 3) / 3.0,
+        min(a.caps_words, 3) / 3.0,
+        min(a.n_urls, 2) / 2.0,
+        min(a.n_mentions, 3) / 3.0,
+        1.0 if a.n_tokens <= 3 else 0.0,
+        1.0 if a.n_tokens >= 40 else 0.0,
+        1.0 if a.is_retweet else 0.0,
+        1.0 if _REPEAT.search(a.norm) else 0.0,
+        1.0 if a.n_letters == 0 else 0.0,
+    ]
+    return np.asarray(values, dtype=np.float64)

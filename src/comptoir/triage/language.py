@@ -1,0 +1,140 @@
+"""Judgement `lang`: fr, en, or the ISO 639-1 code of another language (mixed messages: the main one).
+
+Three layers, cheapest first: the writing system (CJK, Arabic, Cyrillic... decide alone); the py3langid naive
+Bayes model (BSD-3-Clause, its model ships inside the wheel, nothing downloaded) restricted to common languages;
+and, for short or uncertain Latin-script texts, French and English function words with a prior for fr/en
+(customer care of French and English brands). Texts without letters (emoji only, empty) are ``und``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+from comptoir.triage.text import letter_count, normalise, tokens
+from comptoir.triage.types import UNDETERMINED_LANG
+
+CANDIDATES = (
+    "fr",
+    "en",
+    "es",
+    "de",
+    "it",
+    "pt",
+    "nl",
+    "ca",
+    "ro",
+    "pl",
+    "sv",
+    "da",
+    "no",
+    "fi",
+    "tr",
+    "id",
+    "ms",
+    "cs",
+    "hu",
+    "ru",
+    "uk",
+    "ar",
+    "he",
+    "el",
+    "ja",
+    "zh",
+    "ko",
+    "th",
+    "hi",
+    "vi",
+)
+FR_WORDS = frozenset(
+    "le les des une et est pas je tu vous il elle nous ils du au aux pour sur avec dans mais ou qui stp allo "
+    "bah hs ne plus ca c'est j'ai merci bonjour svp depuis toujours encore mon ma mes ton ta votre vos sont suis ai a "
+    "fait faire rien tout tres trop bien quand comment pourquoi chez moi toi lui leur cette ce ces on "
+    "aussi deja jamais bonsoir salut oui non idem pareil meme rien chez d'internet l'appli j'attends n'est "
+    "n'ai qu'il qu'on s'il d'un d'une l'on aucun aucune avez avoir etre etait".split()
+)
+EN_WORDS = frozenset(
+    "the a an and is are not i you we it of to for on with in but or that which my your this have has was be "
+    "can no thanks thank please hi hello still again i'm it's don't can't what why how when where there they "
+    "them our us me get got just been do does did will would could should any some about from at by as if so "
+    "yes yet out up all one im dont cant its here now today hey guys".split()
+)
+_SCRIPTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("ko", re.compile(r"[\uac00-\ud7af]")),
+    ("zh", re.compile(r"[\u4e00-\u9fff]")),
+    ("ar", re.compile(r"[\u0600-\u06ff]")),
+    ("he", re.compile(r"[\u0590-\u05ff]")),
+    ("el", re.compile(r"[\u0370-\u03ff]")),
+    ("th", re.compile(r"[\u0e00-\u0e7f]")),
+    ("hi", re.compile(r"[\u0900-\u097f]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+)
+_FRENCH_ACCENTS = re.compile(r"[éèêàçùûôîœ]")
+_HASHTAG = re.compile(r"#\w+")
+_lock = threading.Lock()
+_identifier: Any = None
+
+
+def _get_identifier() -> Any:
+    global _identifier
+    if _identifier is None:
+        with _lock:
+            if _identifier is None:
+                from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+                identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                identifier.set_languages(list(CANDIDATES))
+                _identifier = identifier
+    return _identifier
+
+
+def load() -> None:
+    """Load the language model now (otherwise on first use)."""
+    _get_identifier()
+
+
+def _script_language(text: str, letters: int) -> str | None:
+    for code, pattern in _SCRIPTS:
+        found = len(pattern.findall(text))
+        if found and found * 2 >= letters:
+            return code
+    return None
+
+
+def detect(text: str) -> tuple[str, float, str]:
+    """Return (language code, confidence 0..1, reason)."""
+    letters = letter_count(text)
+    if letters == 0:
+        return UNDETERMINED_LANG, 0.0, "no letters"
+    script = _script_language(text, letters)
+    if script is not None:
+        return script, 0.99, "writing system"
+    norm = normalise(_HASHTAG.sub(" ", text)).replace("@user", " ").replace("url", " ")
+    words = tokens(norm)
+    fr_hits = sum(1 for w in words if w in FR_WORDS)
+    en_hits = sum(1 for w in words if w in EN_WORDS)
+    sample = norm if len(norm.strip()) >= 2 else text.lower()
+    ranked = _get_identifier().rank(sample)
+    probs = {str(code): float(p) for code, p in ranked}
+    best, best_p = str(ranked[0][0]), float(ranked[0][1])
+    if best not in ("fr", "en"):
+        strong_other = best_p > 0.97 and letters >= 20 and fr_hits + en_hits <= max(1, len(words) // 5)
+        if strong_other:
+            return best, best_p, f"character model {best} {best_p:.2f}"
+    short = letters < 40
+    if fr_hits != en_hits and (short or best not in ("fr", "en") or best_p < 0.9):
+        code = "fr" if fr_hits > en_hits else "en"
+        return (
+            code,
+            0.9 if abs(fr_hits - en_hits) > 1 else 0.75,
+            f"function words fr {fr_hits} / en {en_hits}",
+        )
+    if best in ("fr", "en"):
+        return best, best_p, f"character model {best} {best_p:.2f}"
+    accents = len(_FRENCH_ACCENTS.findall(text.lower()))
+    if accents:
+        return "fr", 0.6, "short text with French accents"
+    code = "fr" if probs.get("fr", 0.0) >= probs.get("en", 0.0) else "en"
+    return code, 0.5, "short text, fr/en prior"

@@ -1,0 +1,47 @@
+"""Judgement `spam` (noise): adverts, contests, bots, pure retweets, gibberish, floods of the same text.
+
+Noise is never deleted: it is flagged, explained, and sinks to the bottom of the inbox (see priority).
+"""
+
+from __future__ import annotations
+
+import re
+
+from comptoir.triage.features import Analysed
+from comptoir.triage.types import TriageInput
+
+_VOWELS = re.compile(r"[aeiouy]")
+_WORD = re.compile(r"[a-z]{4,}")
+
+
+def gibberish(a: Analysed) -> bool:
+    words = _WORD.findall(a.norm)
+    if len(words) < 2 or a.n_tokens > 12:
+        return False
+    odd = sum(1 for w in words if len(_VOWELS.findall(w)) / len(w) < 0.2 or re.search(r"[^aeiouy]{5,}", w))
+    return odd >= max(2, len(words) // 2 + 1)
+
+
+def judge(item: TriageInput, a: Analysed, spam_probability: float) -> tuple[bool, float, tuple[str, ...]]:
+    reasons: list[str] = []
+    score = spam_probability
+    if "spam" in a.cues:
+        reasons.append(f'advert/contest cue "{a.cues["spam"]}"')
+        score = max(score, 0.6 if (a.n_urls or a.n_mentions >= 2 or a.is_retweet) else 0.5)
+        if "problem" in a.cues or "outage" in a.cues or "money" in a.cues:
+            score = min(score, 0.4)
+    if a.is_retweet:
+        reasons.append("retweet")
+        score = max(score, 0.55 if "problem" not in a.cues else 0.3)
+    if gibberish(a):
+        reasons.append("gibberish")
+        score = max(score, 0.8)
+    if item.recent_identical_from_author >= 2:
+        reasons.append(f"same text sent {item.recent_identical_from_author + 1} times by this author")
+        score = max(score, 0.9)
+    if a.n_mentions >= 5 and a.n_tokens <= a.n_mentions + 5:
+        reasons.append("mention flood")
+        score = max(score, 0.7)
+    if spam_probability >= 0.5:
+        reasons.append(f"model spam {spam_probability:.2f}")
+    return score >= 0.5, score, tuple(reasons)

@@ -1,0 +1,52 @@
+"""Text normalisation shared by every judgement: lower case, no accents, plain apostrophes, tokens."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "«": '"', "»": '"', "“": '"', "”": '"'})
+_URL = re.compile(r"https?://\S+|www\.\S+|\bhttp\b")
+_MENTION = re.compile(r"@\w+")
+_SPACES = re.compile(r"\s+")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?]")
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+MAX_CHARS = 4000
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def clip(text: str) -> str:
+    """Keep the head and the tail of very long texts (a 5,000-character email): the judgements read both."""
+    if len(text) <= MAX_CHARS:
+        return text
+    half = MAX_CHARS // 2
+    return text[:half] + " \n " + text[-half:]
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents stripped, URLs → ' url ', mentions → ' @user ', spaces collapsed."""
+    text = clip(text).translate(_APOSTROPHES)
+    text = _URL.sub(" url ", text)
+    text = _MENTION.sub(" @user ", text)
+    text = strip_accents(text.lower())
+    return _SPACES.sub(" ", text).strip()
+
+
+def tokens(norm: str) -> list[str]:
+    return _TOKEN.findall(norm)
+
+
+def letter_count(text: str) -> int:
+    return len(_LETTERS.findall(text))
+
+
+def count_urls(text: str) -> int:
+    return len(_URL.findall(text))
+
+
+def count_mentions(text: str) -> int:
+    return len(_MENTION.findall(text))
