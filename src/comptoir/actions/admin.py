@@ -162,3 +162,36 @@ def get_account(conn_or_tx: Any, account_id: int) -> Account | None:
     conn = conn_or_tx.conn if isinstance(conn_or_tx, Tx) else conn_or_tx
     row = conn.execute(select(t.accounts).where(t.accounts.c.id == account_id)).first()
     return account_from_row(row) if row else None
+
+
+def create_agent(
+    db: Database,
+    *,
+    brand_ids: list[int],
+    email: str,
+    name: str,
+    role: str = "agent",
+    team_ids: list[int] | None = None,
+) -> int:
+    """Create an agent belonging to ``brand_ids`` (login credentials come with the agent workspace)."""
+    with db.transaction() as tx:
+        for brand_id in brand_ids:
+            require_brand(tx, brand_id)
+        try:
+            agent_id = int(
+                tx.conn.execute(
+                    insert(t.agents).values(email=email.lower(), name=name, role=role, created_at=clock.now())
+                ).inserted_primary_key[0]  # type: ignore[index]
+            )
+        except IntegrityError as exc:
+            raise Conflict(f"an agent with e-mail {email!r} already exists") from exc
+        tx.conn.execute(insert(t.agent_brands), [{"agent_id": agent_id, "brand_id": b} for b in brand_ids])
+        if team_ids:
+            tx.conn.execute(
+                insert(t.team_members), [{"team_id": tm, "agent_id": agent_id} for tm in team_ids]
+            )
+        for brand_id in brand_ids:
+            audit.record(
+                tx, brand_id=brand_id, actor="cli", action="agent.created", data={"agent_id": agent_id}
+            )
+    return agent_id
