@@ -10,9 +10,9 @@ Facebook Page private messages (:func:`facebook_responsiveness`):
 * over the last 7 days ``(now - 7 d, now]``: response rate = answered / counted (a waiting message counts as
   not answered), response time = median of the answered messages' response times;
 * badge ("very responsive"): rate >= 90% and median <= 15 minutes;
-* forecast: with no new message and no new answer, the first instant the criteria fail as the window slides,
-  and the fewest waiting messages that, answered (oldest first) by a deadline, keep the criteria over the
-  next 7 days.
+* forecast: with no new message and no new answer, the first instant in the next 24 h at which the criteria
+  fail as the window slides, and the fewest waiting messages that, answered (oldest first) by a deadline
+  (the latest whole second that still works), keep the criteria over those 24 h.
 
 Every other channel (:func:`objective_status`): "P% of messages answered within T over a rolling window".
 """
@@ -34,6 +34,9 @@ QUIET_GAP = timedelta(hours=24)
 WINDOW = timedelta(days=7)
 BADGE_RATE = 0.90
 BADGE_SECONDS = 15 * 60
+# How far ahead the forecast looks (no new message, no new answer): long enough to see the window slide
+# over a day of traffic, short enough not to end with only today's messages in the window.
+FORECAST_HORIZON = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,11 +183,12 @@ def _holds(rate: float | None, median_seconds: float | None) -> bool:
 def _first_failure(
     items: Sequence[CountedMessage], now: datetime, answers: dict[int, datetime]
 ) -> datetime | None:
-    """First checkpoint in ``[now, now + 7 d)`` at which the criteria fail (an empty window never fails)."""
+    """First checkpoint in ``[now, now + FORECAST_HORIZON]`` at which the criteria fail (an empty window
+    never fails)."""
     checkpoints = {now, *answers.values()}
     checkpoints.update(item.received_at + WINDOW for item in items if now < item.received_at + WINDOW)
     for at in sorted(checkpoints):
-        if at >= now + WINDOW:
+        if at > now + FORECAST_HORIZON:
             break
         counted, _, rate, median_seconds = _metrics(items, at, answers)
         if counted and not _holds(rate, median_seconds):
@@ -210,7 +214,7 @@ def _forecast(items: Sequence[CountedMessage], now: datetime, holds_now: bool) -
     ]
     lost_at = now if not holds_now else _first_failure(items, now, {})
     if lost_at is None:
-        return BadgeForecast(None, 0, len(waiting), None, "At this pace the badge holds for the next 7 days.")
+        return BadgeForecast(None, 0, len(waiting), None, "At this pace the badge holds for the next 24 h.")
     must: int | None = None
     for k in range(1, len(waiting) + 1):
         if _first_failure(items, now, dict.fromkeys(waiting[:k], now)) is None:
