@@ -35,7 +35,8 @@ stop_servers() {
     if [ -f "$STATE/smtp.pid" ]; then
         local pid
         pid="$(cat "$STATE/smtp.pid")"
-        if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+        # only our relay: never a process that happens to have reused the pid
+        if grep -q smtp_relay.py "/proc/$pid/cmdline" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
         rm -f "$STATE/smtp.pid"
     fi
     if [ -f "$STATE/dovecot.conf" ] && [ -f "$STATE/run/master.pid" ]; then
@@ -72,9 +73,10 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
-# Already up with the expected users? Then there is nothing to do (idempotent).
-if port_open "$IMAP_PORT" && port_open "$SMTP_PORT" && [ -f "$STATE/users" ] \
-    && grep -q "^customer@$DOMAIN:{PLAIN}$PASSWORD:" "$STATE/users"; then
+# Already up, started by this very version of the script with the same settings? Then there is nothing
+# to do (idempotent). Any change to this script or to the settings restarts the servers.
+STAMP="$(cat "${BASH_SOURCE[0]}" <(echo "$STATE $IMAP_PORT $LMTP_PORT $SMTP_PORT $PASSWORD") | sha256sum | cut -c1-16)"
+if port_open "$IMAP_PORT" && port_open "$SMTP_PORT" && [ "$(cat "$STATE/stamp" 2>/dev/null)" = "$STAMP" ]; then
     log "already running (IMAP $IMAP_PORT, SMTP $SMTP_PORT, state $STATE)"
     print_env
     exit 0
@@ -181,9 +183,15 @@ cat > "$STATE/smtp_relay.py" <<'EOF'
 """SMTP on loopback (aiosmtpd) that requires AUTH and relays each message into Dovecot's LMTP."""
 
 import asyncio
+import logging
 import signal
 import smtplib
 import sys
+import warnings
+
+# Loopback test server: AUTH without TLS is intended; do not fill the log with the warning per session.
+warnings.simplefilter("ignore")
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -197,7 +205,8 @@ with open(users_file, encoding="utf-8") as handle:
 
 def authenticate(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and users.get(auth_data.login.decode()) == auth_data.password.decode()
-    return AuthResult(success=ok)
+    # handled=False: aiosmtpd then answers "535 5.7.8 Authentication credentials invalid" itself.
+    return AuthResult(success=ok, handled=False)
 
 
 class Relay:
@@ -254,6 +263,7 @@ disown || true
 
 for _ in $(seq 1 100); do
     if port_open "$IMAP_PORT" && port_open "$SMTP_PORT" && port_open "$LMTP_PORT"; then
+        echo "$STAMP" > "$STATE/stamp"
         log "ready (logs: $STATE/dovecot.log, $STATE/smtp.log)"
         print_env
         exit 0
