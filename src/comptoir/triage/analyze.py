@@ -81,6 +81,7 @@ def _judge_chunk(
             needs_reply=needs,
             influence=infl,
             seconds_left_before_deadline=seconds_left,
+            spam_reason=spam_reasons[0] if spam_reasons else None,
         )
         results.append(
             TriageResult(
@@ -108,6 +109,14 @@ def _judge_chunk(
             )
         )
     return results
+
+
+def analyze_with_model(items: Sequence[TriageInput], model_dir: Path | None) -> list[TriageResult]:
+    """Judge with one given model folder (None: the shipped model), ignoring brand models. For evaluation."""
+    out: list[TriageResult] = []
+    for start in range(0, len(items), BATCH):
+        out.extend(_judge_chunk(items[start : start + BATCH], model_dir, None))
+    return out
 
 
 def analyze(item: TriageInput, *, seconds_left_before_deadline: float | None = None) -> TriageResult:

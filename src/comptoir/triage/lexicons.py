@@ -219,8 +219,8 @@ garbage:-3 ruined:-3 ruin:-2.5 fault:-1.5 complaint:-2 complain:-2 refund:-1 ove
 
 POSITIVE_EMOJI = set("😀😃😄😁😊🙂😍🥰❤💕💖💙💚💛🧡💜👍👏🙏🎉✨💯😘😎🤩🥳🌟⭐☺😇🤗💪🙌😂🤣")
 NEGATIVE_EMOJI = set("😡😠🤬😤😢😭😞😩😫👎💩🙄😒😑🤦😔😟😕☹😖😣😰😱💔😪")
-POSITIVE_EMOTICONS = re.compile(r"(?:[:;=]-?[\)\]dp]|<3|\^\^|\^_\^)(?!\w)")
-NEGATIVE_EMOTICONS = re.compile(r"(?:[:;=]'?-?[\(\[/\\]|>:\(|:-?\|)(?!\w)")
+POSITIVE_EMOTICONS = re.compile(r"(?:(?<=\s)|^)(?:[:;=]-?[\)\]dp]|<3|\^\^|\^_\^)(?!\w)")
+NEGATIVE_EMOTICONS = re.compile(r"(?:(?<=\s)|^)(?:[:;=]'?-?[\(\[/\\]|>:\(|:-?\|)(?!\w)")
 
 NEGATORS = {
     "fr": frozenset({"pas", "jamais", "aucun", "aucune", "sans", "ni", "rien", "personne", "guere"}),

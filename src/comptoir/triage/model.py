@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from comptoir.clock import isoformat_z, now
 from comptoir.errors import ConfigurationError
 from comptoir.triage.datasets import Example
 from comptoir.triage.features import Analysed, dense_vector
@@ -103,7 +103,7 @@ def fit(
     digest = hashlib.sha256("\n".join(f"{e.text}\t{e.intent}\t{e.sentiment}" for e in examples).encode()).hexdigest()
     info.setdefault("version", digest[:12])
     info["examples"] = len(examples)
-    info["trained_at_unix"] = int(time.time())
+    info["trained_at"] = isoformat_z(now())
     return TriageModel(str(info["version"]), word, char, intent, sentiment, info)
 
 

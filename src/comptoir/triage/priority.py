@@ -39,6 +39,7 @@ def compute(
     needs_reply: bool,
     influence: Influence,
     seconds_left_before_deadline: float | None = None,
+    spam_reason: str | None = None,
 ) -> tuple[int, tuple[str, ...]]:
     parts: list[tuple[int, str]] = []
     parts.append((INTENT_POINTS[intent], f"{intent} +{INTENT_POINTS[intent]}"))
@@ -65,6 +66,7 @@ def compute(
     explanation = [text for p, text in parts if p]
     if spam:
         total = min(total, SPAM_CAP)
-        explanation.append(f"noise: capped at {SPAM_CAP}")
+        why = f" ({spam_reason})" if spam_reason else ""
+        explanation.append(f"noise{why}: capped at {SPAM_CAP}")
     total = max(0, min(100, total))
     return total, tuple(explanation)
