@@ -81,7 +81,7 @@ def mail_servers() -> MailServers:
         message = (
             "!!! email end-to-end tests SKIPPED: mail servers unreachable ("
             + ", ".join(missing)
-            + "). Start them with: eval \"$(sudo bash scripts/services/mail.sh)\""
+            + '). Start them with: eval "$(sudo bash scripts/services/mail.sh)"'
         )
         if os.environ.get("COMPTOIR_REQUIRE_MAIL") == "1":
             pytest.fail(message)

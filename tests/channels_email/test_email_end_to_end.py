@@ -35,13 +35,17 @@ from .conftest import MailServers
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 
-def catch_up(servers: MailServers, store: FileWatermarkStore | MemoryWatermarkStore, user: str | None = None) -> None:
+def catch_up(
+    servers: MailServers, store: FileWatermarkStore | MemoryWatermarkStore, user: str | None = None
+) -> None:
     """Move ``store`` past everything already in the mailbox (messages of earlier runs)."""
     with ImapPoller(servers.imap(user), store, lambda _fetched: None) as poller:
         poller.poll_once()
 
 
-def send_customer_mail(servers: MailServers, unique: str, subject: str, body: str = "Where is my parcel?") -> str:
+def send_customer_mail(
+    servers: MailServers, unique: str, subject: str, body: str = "Where is my parcel?"
+) -> str:
     msg = build_email(
         from_address=servers.customer,
         from_name="Customer Test",
@@ -108,7 +112,9 @@ def test_sent_mail_is_fetched_exactly_once_across_restarts(
 
     # A restarted poller (new connection, same store) does not fetch it again ...
     again: list[FetchedEmail] = []
-    with ImapPoller(mail_servers.imap(), FileWatermarkStore(tmp_path / "watermark.json"), again.append) as poller:
+    with ImapPoller(
+        mail_servers.imap(), FileWatermarkStore(tmp_path / "watermark.json"), again.append
+    ) as poller:
         assert poller.poll_once() == 0
         # ... and still gets what arrives afterwards, exactly once.
         second = send_customer_mail(mail_servers, unique, "Second message")
@@ -123,7 +129,9 @@ def test_sent_mail_is_fetched_exactly_once_across_restarts(
     assert inbound.author.name == "Customer Test"
 
 
-def test_failing_callback_leaves_the_message_for_the_next_poll(mail_servers: MailServers, unique: str) -> None:
+def test_failing_callback_leaves_the_message_for_the_next_poll(
+    mail_servers: MailServers, unique: str
+) -> None:
     store = MemoryWatermarkStore()
     catch_up(mail_servers, store)
     send_customer_mail(mail_servers, unique, "Retry me")
@@ -135,6 +143,7 @@ def test_failing_callback_leaves_the_message_for_the_next_poll(mail_servers: Mai
             raise RuntimeError("database down")
 
     with ImapPoller(mail_servers.imap(), store, flaky) as poller:
+
         def arrived() -> bool:
             try:
                 poller.poll_once()
@@ -221,7 +230,9 @@ def test_polling_fallback_without_idle(mail_servers: MailServers, unique: str) -
     assert [e.message_id for e in mine(got, unique)] == [msgid]
 
 
-def test_reply_lands_in_the_customer_mailbox_with_threading_headers(mail_servers: MailServers, unique: str) -> None:
+def test_reply_lands_in_the_customer_mailbox_with_threading_headers(
+    mail_servers: MailServers, unique: str
+) -> None:
     care_store, customer_store = MemoryWatermarkStore(), MemoryWatermarkStore()
     catch_up(mail_servers, care_store)
     catch_up(mail_servers, customer_store, user=mail_servers.customer)
@@ -236,13 +247,21 @@ def test_reply_lands_in_the_customer_mailbox_with_threading_headers(mail_servers
 
     # The agent's reply (human), then an automatic acknowledgement.
     reply = build_reply(
-        parent, from_address=mail_servers.care, from_name="Shop Care", text="Sorry! A new one is on its way.",
+        parent,
+        from_address=mail_servers.care,
+        from_name="Shop Care",
+        text="Sorry! A new one is on its way.",
         domain="shop.example",
     )
     care_smtp = mail_servers.smtp(user=mail_servers.care)
     reply_id = send_email(care_smtp, reply).message_id
-    ack = build_reply(parent, from_address=mail_servers.care, text="We got your message.", domain="shop.example",
-                      automatic=True)
+    ack = build_reply(
+        parent,
+        from_address=mail_servers.care,
+        text="We got your message.",
+        domain="shop.example",
+        automatic=True,
+    )
     ack_id = send_email(care_smtp, ack).message_id
 
     received: list[FetchedEmail] = []
@@ -261,7 +280,9 @@ def test_reply_lands_in_the_customer_mailbox_with_threading_headers(mail_servers
     assert should_auto_reply(automatic) == (False, "Auto-Submitted: auto-replied")
 
     # The customer answers the agent's reply: the thread resolves to our outbound Message-ID.
-    answer = build_reply(landed, from_address=mail_servers.customer, text="Thanks!\n\n> Sorry!", domain="customer.example")
+    answer = build_reply(
+        landed, from_address=mail_servers.customer, text="Thanks!\n\n> Sorry!", domain="customer.example"
+    )
     send_email(mail_servers.smtp(), answer)
     inbox.clear()
     with ImapPoller(mail_servers.imap(), care_store, inbox.append) as poller:
@@ -275,14 +296,24 @@ def test_reply_lands_in_the_customer_mailbox_with_threading_headers(mail_servers
 
 
 def test_smtp_errors_from_the_real_server(mail_servers: MailServers) -> None:
-    msg = build_email(from_address=mail_servers.customer, to=[mail_servers.care], subject="x", text="x",
-                      domain="customer.example")
+    msg = build_email(
+        from_address=mail_servers.customer,
+        to=[mail_servers.care],
+        subject="x",
+        text="x",
+        domain="customer.example",
+    )
     with pytest.raises(DeliveryFailed) as bad_password:
         send_email(mail_servers.smtp(password="wrong-password"), msg)
     assert bad_password.value.retryable is False
     assert bad_password.value.details["smtp_code"] == 535
-    nobody = build_email(from_address=mail_servers.customer, to=["nobody@comptoir.test"], subject="x", text="x",
-                         domain="customer.example")
+    nobody = build_email(
+        from_address=mail_servers.customer,
+        to=["nobody@comptoir.test"],
+        subject="x",
+        text="x",
+        domain="customer.example",
+    )
     with pytest.raises(DeliveryFailed) as unknown:
         send_email(mail_servers.smtp(), nobody)
     assert unknown.value.retryable is False

@@ -96,14 +96,18 @@ def test_reply_subject_does_not_stack_prefixes() -> None:
 def test_reply_references_follow_rfc_5322() -> None:
     with_refs = parse_email(CUSTOMER_REPLY)
     assert reply_references(with_refs) == ("root@example.fr", "comptoir.a1@shop.example", "r2@example.fr")
-    only_irt = parse_email(b"From: a@b.example\r\nMessage-ID: <p@b.example>\r\nIn-Reply-To: <gp@b.example>\r\n\r\nx")
+    only_irt = parse_email(
+        b"From: a@b.example\r\nMessage-ID: <p@b.example>\r\nIn-Reply-To: <gp@b.example>\r\n\r\nx"
+    )
     assert reply_references(only_irt) == ("gp@b.example", "p@b.example")
     fresh = parse_email(b"From: a@b.example\r\nMessage-ID: <p@b.example>\r\n\r\nx")
     assert reply_references(fresh) == ("p@b.example",)
     no_id = parse_email(b"From: a@b.example\r\n\r\nx")
     assert reply_references(no_id) == ()
     long_refs = " ".join(f"<r{i}@b.example>" for i in range(40))
-    long_thread = parse_email(f"From: a@b.example\r\nMessage-ID: <p@b.example>\r\nReferences: {long_refs}\r\n\r\nx".encode())
+    long_thread = parse_email(
+        f"From: a@b.example\r\nMessage-ID: <p@b.example>\r\nReferences: {long_refs}\r\n\r\nx".encode()
+    )
     refs = reply_references(long_thread)
     assert len(refs) == MAX_REFERENCES
     assert refs[0] == "r0@b.example" and refs[-1] == "p@b.example" and refs[-2] == "r39@b.example"
@@ -143,18 +147,26 @@ def test_reply_goes_to_reply_to_and_automatic_flag() -> None:
         b"From: shop-form@forms.example\r\nReply-To: Bob <bob@example.com>\r\nSubject: Contact form\r\n"
         b"Message-ID: <f1@forms.example>\r\n\r\nhelp"
     )
-    reply = build_reply(parent, from_address="care@shop.example", text="ack", domain="shop.example", automatic=True)
+    reply = build_reply(
+        parent, from_address="care@shop.example", text="ack", domain="shop.example", automatic=True
+    )
     assert reply["To"] == "Bob <bob@example.com>"
     assert reply["Auto-Submitted"] == "auto-replied"
     assert reply["X-Loop"] == "care@shop.example"
     with pytest.raises(ValueError):
-        build_reply(parse_email(b"Subject: x\r\n\r\nbody"), from_address="c@s.example", text="x", domain="s.example")
+        build_reply(
+            parse_email(b"Subject: x\r\n\r\nbody"), from_address="c@s.example", text="x", domain="s.example"
+        )
     with pytest.raises(ValueError):
         build_email(from_address="c@s.example", to=[], subject="x", text="x", domain="s.example")
 
 
 def test_message_ids_are_unique_or_deterministic_per_key() -> None:
-    assert make_message_id("Shop.Example.") .endswith("@shop.example")
+    assert make_message_id("Shop.Example.").endswith("@shop.example")
     assert make_message_id("shop.example") != make_message_id("shop.example")
-    assert make_message_id("shop.example", key="outbox:42") == make_message_id("shop.example", key="outbox:42")
-    assert make_message_id("shop.example", key="outbox:42") != make_message_id("shop.example", key="outbox:43")
+    assert make_message_id("shop.example", key="outbox:42") == make_message_id(
+        "shop.example", key="outbox:42"
+    )
+    assert make_message_id("shop.example", key="outbox:42") != make_message_id(
+        "shop.example", key="outbox:43"
+    )

@@ -14,7 +14,9 @@ from comptoir.channels.email import (
 OWN = ("shop.example",)
 
 
-def mail(*headers: str, sender: str = "Alice <alice@example.com>", msgid: str = "<m1@mail.example.com>") -> bytes:
+def mail(
+    *headers: str, sender: str = "Alice <alice@example.com>", msgid: str = "<m1@mail.example.com>"
+) -> bytes:
     lines = [f"From: {sender}", "To: care@shop.example", "Subject: hello", f"Message-ID: {msgid}", *headers]
     return ("\r\n".join(lines) + "\r\n\r\nHello, I need help.\r\n").encode()
 
@@ -27,7 +29,12 @@ def test_a_human_message_may_be_answered() -> None:
 
 @pytest.mark.parametrize(
     "header",
-    ["Auto-Submitted: no", "Auto-Submitted: No", "X-Auto-Response-Suppress: DR, RN, NRN", "Precedence: first-class"],
+    [
+        "Auto-Submitted: no",
+        "Auto-Submitted: No",
+        "X-Auto-Response-Suppress: DR, RN, NRN",
+        "Precedence: first-class",
+    ],
 )
 def test_headers_that_do_not_block(header: str) -> None:
     assert should_auto_reply(mail(header), own_domains=OWN) == (True, "ok")

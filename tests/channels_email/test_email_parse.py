@@ -301,12 +301,16 @@ def test_bad_charsets_never_raise_and_recover_the_text() -> None:
     assert email.subject == "Café cassé trèséché"
     assert email.text == "J'ai reçu un café cassé."
     # Declared UTF-8 but invalid bytes: Windows-1252 fallback, no exception.
-    lying = b"From: x@example.com\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nprix: 10\x80 \xe9t\xe9\r\n"
+    lying = (
+        b"From: x@example.com\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nprix: 10\x80 \xe9t\xe9\r\n"
+    )
     assert parse_email(lying).text == "prix: 10€ été"
     assert decode_bytes(b"\xff\xfe\x00", "utf-8") == "ÿþ\x00"
     assert decode_bytes("日本".encode("iso-2022-jp"), "ISO-2022-JP") == "日本"
     # Broken base64 payload and garbage headers: still a ParsedEmail.
-    broken = b"From: <<<>>>\r\nDate: not a date\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64***\r\n"
+    broken = (
+        b"From: <<<>>>\r\nDate: not a date\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64***\r\n"
+    )
     parsed = parse_email(broken)
     assert parsed.from_ is None and parsed.date is None
 
@@ -366,3 +370,11 @@ def test_reply_to_and_header_lookup() -> None:
     assert email.header("x-custom") == "one"
     assert email.header_all("X-CUSTOM") == ["one", "two"]
     assert email.header("Absent") is None
+
+
+def test_hostile_nesting_does_not_crash() -> None:
+    parts = "".join(f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n' for i in range(3000))
+    raw = ("From: a@b.example\r\nSubject: deep\r\n" + parts + "Content-Type: text/plain\r\n\r\nhi\r\n").encode()
+    email = parse_email(raw)
+    assert email.subject == "deep"
+    assert email.from_ is not None and email.from_.address == "a@b.example"

@@ -96,7 +96,11 @@ def test_partial_refusal_is_reported_not_raised(scripted: tuple[ScriptedHandler,
     ],
 )
 def test_smtp_replies_map_to_retryable_or_permanent(
-    scripted: tuple[ScriptedHandler, SmtpConfig], rcpt: str | None, data: str | None, retryable: bool, code: int | None
+    scripted: tuple[ScriptedHandler, SmtpConfig],
+    rcpt: str | None,
+    data: str | None,
+    retryable: bool,
+    code: int | None,
 ) -> None:
     handler, config = scripted
     if rcpt:
@@ -157,7 +161,9 @@ def test_starttls_required_but_not_offered_is_permanent(scripted: tuple[Scripted
     assert caught.value.retryable is False
 
 
-def test_message_without_message_id_is_a_programming_error(scripted: tuple[ScriptedHandler, SmtpConfig]) -> None:
+def test_message_without_message_id_is_a_programming_error(
+    scripted: tuple[ScriptedHandler, SmtpConfig],
+) -> None:
     _, config = scripted
     msg = message()
     del msg["Message-ID"]

@@ -182,7 +182,9 @@ class ImapPoller:
         imap: imaplib.IMAP4
         try:
             if config.security == "ssl":
-                imap = imaplib.IMAP4_SSL(config.host, config.port, ssl_context=context, timeout=config.timeout)
+                imap = imaplib.IMAP4_SSL(
+                    config.host, config.port, ssl_context=context, timeout=config.timeout
+                )
             else:
                 imap = imaplib.IMAP4(config.host, config.port, timeout=config.timeout)
                 if config.security == "starttls":
@@ -297,7 +299,9 @@ class ImapPoller:
                 self.store.save(Watermark(uidvalidity=self._uidvalidity, last_uid=uid))
         if not uids and watermark is None:
             # First sync of an empty window: remember the UIDVALIDITY so that later polls use UIDs.
-            self.store.save(Watermark(uidvalidity=self._uidvalidity, last_uid=self._highest_uid_below_window(imap)))
+            self.store.save(
+                Watermark(uidvalidity=self._uidvalidity, last_uid=self._highest_uid_below_window(imap))
+            )
         return handed
 
     def _highest_uid_below_window(self, imap: imaplib.IMAP4) -> int:
@@ -305,7 +309,13 @@ class ImapPoller:
         if self.config.since_days is None:
             return 0
         data = _check(imap.uid("SEARCH", "ALL"), "UID SEARCH")
-        uids = [int(token) for chunk in data if isinstance(chunk, bytes) for token in chunk.split() if token.isdigit()]
+        uids = [
+            int(token)
+            for chunk in data
+            if isinstance(chunk, bytes)
+            for token in chunk.split()
+            if token.isdigit()
+        ]
         return max(uids, default=0)
 
     # -- IDLE -------------------------------------------------------------------------------------
@@ -355,7 +365,11 @@ class ImapPoller:
 
     # -- the loop ---------------------------------------------------------------------------------
     def run(self, stop: threading.Event, *, max_backoff: float = 300.0) -> None:
-        """Poll (and IDLE) until ``stop`` is set; reconnect with exponential backoff on failures."""
+        """Poll (and IDLE) until ``stop`` is set; reconnect with exponential backoff on any failure.
+
+        Connection problems and callback exceptions are logged and retried; nothing escapes but
+        ``BaseException`` (KeyboardInterrupt, SystemExit).
+        """
         backoff = 1.0
         while not stop.is_set():
             try:
@@ -368,6 +382,15 @@ class ImapPoller:
                     stop.wait(self.config.poll_interval)
             except (ImapError, imaplib.IMAP4.error, OSError) as exc:
                 log.warning("IMAP poller for %s: %s (retrying in %.0fs)", self.config.username, exc, backoff)
+                self.close()
+                stop.wait(backoff)
+                backoff = min(backoff * 2, max_backoff)
+            except Exception:
+                # The callback failed (storage down...): the watermark did not move, so the message is
+                # offered again after the backoff. Never let one bad message kill the poller.
+                log.exception(
+                    "IMAP poller for %s: callback failed (retrying in %.0fs)", self.config.username, backoff
+                )
                 self.close()
                 stop.wait(backoff)
                 backoff = min(backoff * 2, max_backoff)

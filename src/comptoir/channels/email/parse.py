@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.message import Message
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.parser import BytesHeaderParser
+from email.utils import formataddr, getaddresses, parseaddr, parsedate_to_datetime
 
 from comptoir.channels.email.html_text import html_to_text
 from comptoir.channels.email.quotes import trim_quoted
@@ -45,8 +46,6 @@ class EmailAddress:
     name: str | None = None
 
     def formatted(self) -> str:
-        from email.utils import formataddr
-
         return formataddr((self.name or "", self.address))
 
 
@@ -296,14 +295,19 @@ def _is_attachment(part: Message) -> bool:
     return True  # images, applications, attached messages (message/rfc822), ...
 
 
-def _walk(part: Message) -> Iterator[Message]:
-    """Leaf parts in order, not descending into attached messages."""
+_MAX_DEPTH = 32
+
+
+def _walk(part: Message, depth: int = 0) -> Iterator[Message]:
+    """Leaf parts in order, not descending into attached messages (nor absurdly deep nesting)."""
     if part.is_multipart() and part.get_content_maintype() == "multipart":
+        if depth >= _MAX_DEPTH:
+            return
         payload = part.get_payload()
         if isinstance(payload, list):
             for child in payload:
                 if isinstance(child, Message):
-                    yield from _walk(child)
+                    yield from _walk(child, depth + 1)
         return
     yield part
 
@@ -354,7 +358,10 @@ def _normalise_text(text: str) -> str:
 
 def parse_email(raw: bytes) -> ParsedEmail:
     """Parse one message as received (IMAP ``BODY[]``, an SMTP DATA payload, an ``.eml`` file)."""
-    msg = message_from_bytes(raw, policy=policy.compat32)
+    try:
+        msg = message_from_bytes(raw, policy=policy.compat32)
+    except RecursionError:  # hostile nesting that the stdlib parser cannot handle: headers only
+        msg = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
     headers: list[tuple[str, str]] = []
     for key, value in msg.raw_items():
         headers.append((key, _decode_header_value(str(value))))
