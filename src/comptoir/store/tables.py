@@ -133,6 +133,9 @@ agents = Table(
     Column("role", String(20), nullable=False),
     Column("password_hash", Text),
     Column("language", String(8)),
+    Column("availability", String(10), nullable=False, server_default=text("'offline'")),
+    Column("capacity", Integer, nullable=False, server_default=text("10")),
+    Column("skills", JSON),
     _ts("created_at", False),
 )
 
@@ -182,6 +185,17 @@ conversations = Table(
     Column("tags", JSON, nullable=False),
     Column("thread_root", String(200)),
     Column("merged_into", Id),
+    Column("linked_conversation_id", Id),
+    Column("language", String(12)),
+    Column("intent", String(20)),
+    Column("sentiment", String(10)),
+    Column("urgency", String(10)),
+    Column("noise", Boolean, nullable=False, server_default=text("false")),
+    Column("sla_policy_id", Id),
+    _ts("first_response_due_at"),
+    _ts("next_response_due_at"),
+    _ts("resolution_due_at"),
+    _ts("next_sla_deadline_at"),
     _ts("first_inbound_at"),
     _ts("first_response_at"),
     _ts("waiting_since"),
@@ -194,6 +208,7 @@ conversations = Table(
     Index("ix_conversations_contact", "account_id", "contact_id", "visibility", "status"),
     Index("ix_conversations_assignee", "assignee_id", "status"),
     Index("ix_conversations_team", "team_id", "status"),
+    Index("ix_conversations_inbox_deadline", "brand_id", "status", "next_sla_deadline_at"),
 )
 
 conversation_tags = Table(
@@ -314,4 +329,101 @@ cursors = Table(
     Column("key", String(200), primary_key=True),
     Column("value", JSON, nullable=False),
     _ts("updated_at", False),
+)
+
+
+platform_apps = Table(
+    "platform_apps",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("platform", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("secrets_enc", Text, nullable=False),
+    _ts("created_at", False),
+)
+
+triage_corrections = Table(
+    "triage_corrections",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("brand_id", Id, ForeignKey("brands.id"), nullable=False, index=True),
+    Column("message_id", Id, ForeignKey("messages.id"), nullable=False),
+    Column("judgement", String(20), nullable=False),
+    Column("old_value", String(50)),
+    Column("new_value", String(50), nullable=False),
+    Column("agent_id", Id, ForeignKey("agents.id")),
+    _ts("at", False),
+)
+
+calendars = Table(
+    "calendars",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("brand_id", Id, ForeignKey("brands.id"), nullable=False),
+    Column("account_id", Id, ForeignKey("accounts.id")),
+    Column("spec", JSON, nullable=False),
+    _ts("updated_at", False),
+    UniqueConstraint("brand_id", "account_id"),
+)
+
+sla_policies = Table(
+    "sla_policies",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("brand_id", Id, ForeignKey("brands.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("conditions", JSON, nullable=False),
+    Column("targets", JSON, nullable=False),
+    Column("actions", JSON, nullable=False),
+    _ts("updated_at", False),
+)
+
+sla_timers = Table(
+    "sla_timers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("conversation_id", Id, ForeignKey("conversations.id"), nullable=False),
+    Column("clock", String(20), nullable=False),
+    Column("event", String(10), nullable=False),
+    _ts("fire_at", False),
+    _ts("fired_at"),
+    UniqueConstraint("conversation_id", "clock", "event"),
+    Index("ix_sla_timers_due", "fired_at", "fire_at"),
+)
+
+ack_rules = Table(
+    "ack_rules",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("brand_id", Id, ForeignKey("brands.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("spec", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    _ts("updated_at", False),
+)
+
+reply_templates = Table(
+    "reply_templates",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("brand_id", Id, ForeignKey("brands.id"), nullable=False, index=True),
+    Column("team_id", Id, ForeignKey("teams.id")),
+    Column("name", String(100), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("body", Text, nullable=False),
+    _ts("updated_at", False),
+    UniqueConstraint("brand_id", "name", "language"),
+)
+
+saved_views = Table(
+    "saved_views",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("brand_id", Id, ForeignKey("brands.id"), nullable=False),
+    Column("agent_id", Id, ForeignKey("agents.id")),
+    Column("name", String(100), nullable=False),
+    Column("filters", JSON, nullable=False),
+    _ts("created_at", False),
 )

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ac3ebf569e98
+Revision ID: 9df2b30f35c9
 Revises: 
-Create Date: 2026-11-25 14:45:56.749171
+Create Date: 2026-11-25 14:51:55.779328
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import comptoir.store.tables
 
 
-revision = 'ac3ebf569e98'
+revision = '9df2b30f35c9'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -28,6 +28,9 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('password_hash', sa.Text(), nullable=True),
     sa.Column('language', sa.String(length=8), nullable=True),
+    sa.Column('availability', sa.String(length=10), server_default=sa.text("'offline'"), nullable=False),
+    sa.Column('capacity', sa.Integer(), server_default=sa.text('(10)'), nullable=False),
+    sa.Column('skills', sa.JSON(), nullable=True),
     sa.Column('created_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agents')),
     sa.UniqueConstraint('email', name=op.f('uq_agents_email'))
@@ -76,6 +79,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_jobs_lock', ['lock', 'id'], unique=False)
         batch_op.create_index('uq_jobs_running_lock', ['lock'], unique=True, sqlite_where=sa.text("status = 'doing'"), postgresql_where=sa.text("status = 'doing'"))
 
+    op.create_table('platform_apps',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('platform', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('secrets_enc', sa.Text(), nullable=False),
+    sa.Column('created_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_platform_apps'))
+    )
     op.create_table('workers',
     sa.Column('id', sa.String(length=100), nullable=False),
     sa.Column('hostname', sa.String(length=200), nullable=False),
@@ -106,6 +117,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_accounts_brand_id'), ['brand_id'], unique=False)
+
+    op.create_table('ack_rules',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('brand_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('spec', sa.JSON(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_ack_rules_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ack_rules'))
+    )
+    with op.batch_alter_table('ack_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ack_rules_brand_id'), ['brand_id'], unique=False)
 
     op.create_table('agent_brands',
     sa.Column('agent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -156,6 +181,32 @@ def upgrade() -> None:
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_persons_brand_id'), ['brand_id'], unique=False)
 
+    op.create_table('saved_views',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('brand_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('agent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('filters', sa.JSON(), nullable=False),
+    sa.Column('created_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_saved_views_agent_id_agents')),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_saved_views_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_views'))
+    )
+    op.create_table('sla_policies',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('brand_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('conditions', sa.JSON(), nullable=False),
+    sa.Column('targets', sa.JSON(), nullable=False),
+    sa.Column('actions', sa.JSON(), nullable=False),
+    sa.Column('updated_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_sla_policies_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_policies'))
+    )
+    with op.batch_alter_table('sla_policies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sla_policies_brand_id'), ['brand_id'], unique=False)
+
     op.create_table('tags',
     sa.Column('brand_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -170,6 +221,17 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_teams_brand_id_brands')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_teams')),
     sa.UniqueConstraint('brand_id', 'name', name=op.f('uq_teams_brand_id_name'))
+    )
+    op.create_table('calendars',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('brand_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('spec', sa.JSON(), nullable=False),
+    sa.Column('updated_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_calendars_account_id_accounts')),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_calendars_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendars')),
+    sa.UniqueConstraint('brand_id', 'account_id', name=op.f('uq_calendars_brand_id_account_id'))
     )
     op.create_table('contacts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -192,6 +254,22 @@ def upgrade() -> None:
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contacts_person_id'), ['person_id'], unique=False)
 
+    op.create_table('reply_templates',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('brand_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('team_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('updated_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_reply_templates_brand_id_brands')),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_reply_templates_team_id_teams')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reply_templates')),
+    sa.UniqueConstraint('brand_id', 'name', 'language', name=op.f('uq_reply_templates_brand_id_name_language'))
+    )
+    with op.batch_alter_table('reply_templates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reply_templates_brand_id'), ['brand_id'], unique=False)
+
     op.create_table('team_members',
     sa.Column('team_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('agent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -212,6 +290,17 @@ def upgrade() -> None:
     sa.Column('tags', sa.JSON(), nullable=False),
     sa.Column('thread_root', sa.String(length=200), nullable=True),
     sa.Column('merged_into', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('linked_conversation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('language', sa.String(length=12), nullable=True),
+    sa.Column('intent', sa.String(length=20), nullable=True),
+    sa.Column('sentiment', sa.String(length=10), nullable=True),
+    sa.Column('urgency', sa.String(length=10), nullable=True),
+    sa.Column('noise', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
+    sa.Column('sla_policy_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('first_response_due_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_response_due_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolution_due_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_sla_deadline_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('first_inbound_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('first_response_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('waiting_since', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
@@ -229,6 +318,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_conversations_assignee', ['assignee_id', 'status'], unique=False)
         batch_op.create_index('ix_conversations_contact', ['account_id', 'contact_id', 'visibility', 'status'], unique=False)
         batch_op.create_index('ix_conversations_inbox_activity', ['brand_id', 'status', 'last_activity_at'], unique=False)
+        batch_op.create_index('ix_conversations_inbox_deadline', ['brand_id', 'status', 'next_sla_deadline_at'], unique=False)
         batch_op.create_index('ix_conversations_inbox_priority', ['brand_id', 'status', 'priority'], unique=False)
         batch_op.create_index('ix_conversations_inbox_waiting', ['brand_id', 'status', 'waiting_since'], unique=False)
         batch_op.create_index('ix_conversations_team', ['team_id', 'status'], unique=False)
@@ -278,6 +368,20 @@ def upgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index('ix_messages_conversation', ['conversation_id', 'id'], unique=False)
 
+    op.create_table('sla_timers',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('conversation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('clock', sa.String(length=20), nullable=False),
+    sa.Column('event', sa.String(length=10), nullable=False),
+    sa.Column('fire_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('fired_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_sla_timers_conversation_id_conversations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_timers')),
+    sa.UniqueConstraint('conversation_id', 'clock', 'event', name=op.f('uq_sla_timers_conversation_id_clock_event'))
+    )
+    with op.batch_alter_table('sla_timers', schema=None) as batch_op:
+        batch_op.create_index('ix_sla_timers_due', ['fired_at', 'fire_at'], unique=False)
+
     op.create_table('thread_links',
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('external_id', sa.String(length=200), nullable=False),
@@ -289,15 +393,40 @@ def upgrade() -> None:
     with op.batch_alter_table('thread_links', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_thread_links_conversation_id'), ['conversation_id'], unique=False)
 
+    op.create_table('triage_corrections',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('brand_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('judgement', sa.String(length=20), nullable=False),
+    sa.Column('old_value', sa.String(length=50), nullable=True),
+    sa.Column('new_value', sa.String(length=50), nullable=False),
+    sa.Column('agent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_triage_corrections_agent_id_agents')),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_triage_corrections_brand_id_brands')),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_triage_corrections_message_id_messages')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_triage_corrections'))
+    )
+    with op.batch_alter_table('triage_corrections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_triage_corrections_brand_id'), ['brand_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('triage_corrections', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_triage_corrections_brand_id'))
+
+    op.drop_table('triage_corrections')
     with op.batch_alter_table('thread_links', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_thread_links_conversation_id'))
 
     op.drop_table('thread_links')
+    with op.batch_alter_table('sla_timers', schema=None) as batch_op:
+        batch_op.drop_index('ix_sla_timers_due')
+
+    op.drop_table('sla_timers')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_conversation')
 
@@ -310,18 +439,29 @@ def downgrade() -> None:
         batch_op.drop_index('ix_conversations_team')
         batch_op.drop_index('ix_conversations_inbox_waiting')
         batch_op.drop_index('ix_conversations_inbox_priority')
+        batch_op.drop_index('ix_conversations_inbox_deadline')
         batch_op.drop_index('ix_conversations_inbox_activity')
         batch_op.drop_index('ix_conversations_contact')
         batch_op.drop_index('ix_conversations_assignee')
 
     op.drop_table('conversations')
     op.drop_table('team_members')
+    with op.batch_alter_table('reply_templates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reply_templates_brand_id'))
+
+    op.drop_table('reply_templates')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contacts_person_id'))
 
     op.drop_table('contacts')
+    op.drop_table('calendars')
     op.drop_table('teams')
     op.drop_table('tags')
+    with op.batch_alter_table('sla_policies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sla_policies_brand_id'))
+
+    op.drop_table('sla_policies')
+    op.drop_table('saved_views')
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_persons_brand_id'))
 
@@ -335,11 +475,16 @@ def downgrade() -> None:
 
     op.drop_table('api_tokens')
     op.drop_table('agent_brands')
+    with op.batch_alter_table('ack_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ack_rules_brand_id'))
+
+    op.drop_table('ack_rules')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_accounts_brand_id'))
 
     op.drop_table('accounts')
     op.drop_table('workers')
+    op.drop_table('platform_apps')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index('uq_jobs_running_lock', sqlite_where=sa.text("status = 'doing'"), postgresql_where=sa.text("status = 'doing'"))
         batch_op.drop_index('ix_jobs_lock')
