@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from replay_stub import StubIngestion, StubServer
+
+from tests.replay.replay_stub import StubIngestion, StubServer
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import socket
 from collections import Counter
 from pathlib import Path
 
-from replay_stub import StubIngestion, StubServer
 from typer.testing import CliRunner
 
 from comptoir.cli import app
 from comptoir.replay import InvalidRecord, ReplayItem, ReplayOptions, run_replay
+from tests.replay.replay_stub import StubIngestion, StubServer
 
 FAST_RETRY = {"backoff_s": 0.005, "max_backoff_s": 0.02}
 
