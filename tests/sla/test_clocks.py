@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from comptoir.domain.enums import ConversationStatus as S
 from comptoir.errors import ValidationFailed
@@ -275,3 +277,85 @@ def test_event_validation() -> None:
         ConversationEvent(EventType.AGENT_REPLY, utc("2026-03-23T10:00:00"), S.OPEN)
     with pytest.raises(ValidationFailed):
         SlaTargets(at_risk_share=1.5)
+
+
+# ---- properties --------------------------------------------------------------------------------------
+
+BASE = utc("2026-03-20T08:00:00")
+OFFSETS = st.integers(min_value=0, max_value=14 * 86_400)
+KINDS = st.sampled_from(
+    [EventType.CUSTOMER_MESSAGE, EventType.AGENT_REPLY, EventType.STATUS, EventType.STATUS, EventType.NOTE]
+)
+STATUSES = st.sampled_from(list(S))
+
+
+@st.composite
+def conversations(draw: st.DrawFn) -> list[ConversationEvent]:
+    events = []
+    for offset, kind, value in draw(st.lists(st.tuples(OFFSETS, KINDS, STATUSES), max_size=12)):
+        at = BASE + timedelta(seconds=offset)
+        events.append(ConversationEvent(kind, at, value if kind is EventType.STATUS else None))
+    return events
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=conversations(), extra=st.lists(st.tuples(OFFSETS, st.booleans()), max_size=5), now=OFFSETS)
+def test_notes_and_auto_replies_anywhere_change_nothing(
+    events: list[ConversationEvent], extra: list[tuple[int, bool]], now: int
+) -> None:
+    targets = SlaTargets(HOUR, 2 * HOUR, 8 * HOUR)
+    instant = BASE + timedelta(seconds=now)
+    noisy = list(events)
+    for offset, is_note in extra:
+        kind = EventType.NOTE if is_note else EventType.AUTO_REPLY
+        noisy.insert(offset % (len(noisy) + 1), ConversationEvent(kind, BASE + timedelta(seconds=offset)))
+    assert evaluate_clocks(noisy, targets, PARIS, instant) == evaluate_clocks(events, targets, PARIS, instant)
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=conversations(), now=OFFSETS)
+def test_clock_invariants(events: list[ConversationEvent], now: int) -> None:
+    targets = SlaTargets(HOUR, 2 * HOUR, 8 * HOUR)
+    result = evaluate_clocks(events, targets, PARIS, BASE + timedelta(seconds=now))
+    for clock in result.clocks:
+        if clock.due_at is not None and clock.at_risk_at is not None:
+            assert clock.at_risk_at <= clock.due_at
+        if clock.state is ClockState.STOPPED and clock.due_at is not None:
+            assert clock.breached == (clock.met_at is not None and clock.met_at > clock.due_at)
+        if clock.state is ClockState.PAUSED and clock.due_at is None:
+            assert not clock.breached
+    first = result.first_response
+    if first.state is ClockState.RUNNING and first.due_at is not None:
+        assert first.breached == (result.now > first.due_at)
+        # First response never pauses: its due is always the start plus the budget.
+        assert first.cycle_started_at is not None
+        assert first.due_at == PARIS.add(first.cycle_started_at, HOUR)
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=OFFSETS, budget=st.integers(min_value=1, max_value=3 * 86_400))
+def test_a_reply_exactly_at_due_is_on_time(start: int, budget: int) -> None:
+    received = BASE + timedelta(seconds=start)
+    due = PARIS.add(received, budget)
+    targets = SlaTargets(first_response_seconds=budget)
+    on_time = evaluate_clocks(
+        [
+            ConversationEvent(EventType.CUSTOMER_MESSAGE, received),
+            ConversationEvent(EventType.AGENT_REPLY, due),
+        ],
+        targets,
+        PARIS,
+        due + timedelta(days=30),
+    )
+    assert on_time.first_response.due_at == due and not on_time.first_response.breached
+    assert on_time.first_response.counted_seconds == pytest.approx(budget)
+    late = evaluate_clocks(
+        [
+            ConversationEvent(EventType.CUSTOMER_MESSAGE, received),
+            ConversationEvent(EventType.AGENT_REPLY, due + timedelta(seconds=1)),
+        ],
+        targets,
+        PARIS,
+        due + timedelta(days=30),
+    )
+    assert late.first_response.breached

@@ -415,6 +415,14 @@ def business_clock(calendar: BusinessCalendar) -> BusinessClock:
     return BusinessClock(calendar)
 
 
+def pick_calendar(*candidates: BusinessCalendar | None) -> BusinessCalendar | None:
+    """The most specific calendar given: pass the account's, then the account family's, then the brand's."""
+    for candidate in candidates:
+        if candidate is not None:
+            return candidate
+    return None
+
+
 def measure_for(calendar: BusinessCalendar | None, business_hours: bool) -> TimeMeasure:
     """Business time of ``calendar`` when ``business_hours`` (and a calendar is given), else calendar time."""
     if business_hours and calendar is not None:

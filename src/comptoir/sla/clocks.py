@@ -25,7 +25,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from comptoir.clock import ensure_utc
-from comptoir.domain.enums import ConversationStatus
+from comptoir.domain.enums import ConversationStatus, Direction
 from comptoir.errors import NoBusinessTime, ValidationFailed
 from comptoir.sla.calendar import TimeMeasure
 
@@ -72,6 +72,25 @@ class ConversationEvent:
             raise ValidationFailed(f"event {self.type.value!r} needs 'at'")
         if (self.status is None) == (self.type == EventType.STATUS):
             raise ValidationFailed("'status' is required for status events and only for them")
+
+
+_BY_DIRECTION = {
+    Direction.INBOUND: EventType.CUSTOMER_MESSAGE,
+    Direction.OUTBOUND: EventType.AGENT_REPLY,
+    Direction.AUTOMATIC: EventType.AUTO_REPLY,
+    Direction.NOTE: EventType.NOTE,
+}
+
+
+def message_event(direction: Direction, at: datetime) -> ConversationEvent:
+    """The clock event of a stored message: inbound → customer message, outbound (sent by a human, from
+    Comptoir or echoed from the platform's own app) → agent reply, automatic → auto reply, note → note."""
+    return ConversationEvent(_BY_DIRECTION[direction], at)
+
+
+def status_event(status: ConversationStatus, at: datetime) -> ConversationEvent:
+    """The clock event of a status change."""
+    return ConversationEvent(EventType.STATUS, at, status)
 
 
 @dataclass(frozen=True, slots=True)
