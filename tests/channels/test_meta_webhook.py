@@ -39,7 +39,9 @@ def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
 
 
 def test_handshake_echoes_challenge_for_the_right_token() -> None:
-    reply = handshake({"hub.mode": "subscribe", "hub.verify_token": "tok-123", "hub.challenge": "1158201444"}, APP)
+    reply = handshake(
+        {"hub.mode": "subscribe", "hub.verify_token": "tok-123", "hub.challenge": "1158201444"}, APP
+    )
     assert (reply.status, reply.body, reply.media_type) == (200, "1158201444", "text/plain")
 
 
@@ -143,7 +145,11 @@ def test_messenger_echo_carries_metadata_and_app_id() -> None:
     event = only("messenger_echo")
     assert isinstance(event, EchoEvent)
     assert event.message.direction is Direction.OUTBOUND
-    assert (event.message.external_id, event.metadata, event.app_id) == ("m_Out555", "desk:msg:991", "1517776481860111")
+    assert (event.message.external_id, event.metadata, event.app_id) == (
+        "m_Out555",
+        "desk:msg:991",
+        "1517776481860111",
+    )
     assert event.message.thread_key == "dm:7001"
 
 
@@ -157,7 +163,11 @@ def test_delivery_and_read_receipts() -> None:
     assert read.watermark == datetime.fromtimestamp(1718000006, tz=UTC) and read.message_id is None
     seen = only("instagram_seen")
     assert isinstance(seen, ReadReceipt)
-    assert (seen.platform, seen.message_id, seen.watermark) == (Platform.INSTAGRAM, "aWdfZAG1faXRlbToxOkVjaG8", None)
+    assert (seen.platform, seen.message_id, seen.watermark) == (
+        Platform.INSTAGRAM,
+        "aWdfZAG1faXRlbToxOkVjaG8",
+        None,
+    )
 
 
 def test_edit_and_standby() -> None:
@@ -222,7 +232,9 @@ def test_instagram_comments_thread_under_parent() -> None:
 
 def test_batch_routes_every_entry() -> None:
     parsed = parse(fixture_bytes("meta", "batch_two_entries"))
-    assert [(e.account_external_id, e.message.external_id) for e in parsed.events if isinstance(e, MessageEvent)] == [
+    assert [
+        (e.account_external_id, e.message.external_id) for e in parsed.events if isinstance(e, MessageEvent)
+    ] == [
         (PAGE, "m_Batch1"),
         ("9988776655", "m_Batch2"),
     ]
@@ -251,7 +263,14 @@ def test_every_fixture_parses_and_every_normaliser_is_exercised() -> None:
         parsed = parse(fixture_bytes("meta", name))
         assert parsed.events or parsed.ignored, name
         seen.update(type(event).__name__ for event in parsed.events)
-    assert seen == {"MessageEvent", "EchoEvent", "DeliveryReceipt", "ReadReceipt", "MessageEdited", "MessageRemoved"}
+    assert seen == {
+        "MessageEvent",
+        "EchoEvent",
+        "DeliveryReceipt",
+        "ReadReceipt",
+        "MessageEdited",
+        "MessageRemoved",
+    }
     assert {"messaging.message", "changes.feed.comment", "changes.comments"} <= set(NORMALISERS)
 
 
@@ -264,12 +283,20 @@ def test_every_fixture_parses_and_every_normaliser_is_exercised() -> None:
         (b'{"entry": []}', InvalidWebhookPayload),
         (b'{"object": "page"}', InvalidWebhookPayload),
         (b'{"object": "page", "entry": [{"time": 1}]}', InvalidWebhookPayload),
-        (b'{"object": "page", "entry": [{"id": "1", "messaging": [{"sender": {"id": "2"}, "message": {}}]}]}',
-         InvalidWebhookPayload),
-        (b'{"object": "page", "entry": [{"id": "1", "messaging": [{"message": {"mid": "m", "text": "x"},'
-         b' "timestamp": 1}]}]}', InvalidWebhookPayload),
-        (b'{"object": "page", "entry": [{"id": "1", "changes": [{"field": "feed", "value": {"item": "comment",'
-         b' "verb": "add"}}]}]}', InvalidWebhookPayload),
+        (
+            b'{"object": "page", "entry": [{"id": "1", "messaging": [{"sender": {"id": "2"}, "message": {}}]}]}',
+            InvalidWebhookPayload,
+        ),
+        (
+            b'{"object": "page", "entry": [{"id": "1", "messaging": [{"message": {"mid": "m", "text": "x"},'
+            b' "timestamp": 1}]}]}',
+            InvalidWebhookPayload,
+        ),
+        (
+            b'{"object": "page", "entry": [{"id": "1", "changes": [{"field": "feed", "value": {"item": "comment",'
+            b' "verb": "add"}}]}]}',
+            InvalidWebhookPayload,
+        ),
     ],
 )
 def test_payloads_that_cannot_come_from_meta_are_rejected(body: bytes, error: type[Exception]) -> None:

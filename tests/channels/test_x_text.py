@@ -15,7 +15,10 @@ def test_urls_count_23_whatever_their_length() -> None:
     assert weighted_length(long_url) == 23
     assert weighted_length(f"See {long_url}.") == 4 + 23 + 1
     assert weighted_length("see example.com/help") == 4 + 23
-    assert urls("go to https://a.example/x, then www.example.org!") == ["https://a.example/x", "www.example.org"]
+    assert urls("go to https://a.example/x, then www.example.org!") == [
+        "https://a.example/x",
+        "www.example.org",
+    ]
 
 
 def test_cjk_and_emoji_count_two() -> None:

@@ -43,7 +43,10 @@ def test_signature_accepts_the_base64_hmac_and_rejects_the_rest() -> None:
         {},
         {"x-twitter-webhooks-signature": good[:-4]},
         {"x-twitter-webhooks-signature": b64_hmac("other-secret", body)},
-        {"x-twitter-webhooks-signature": "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()},
+        {
+            "x-twitter-webhooks-signature": "sha256="
+            + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        },
         {"x-twitter-webhooks-signature": b64_hmac(SECRET, body + b" ")},
     ):
         with pytest.raises(BadSignature):
@@ -66,7 +69,11 @@ def test_mention_with_author_influence() -> None:
     assert message.text == "@YourBrand my package is 2 weeks late"
     assert message.visibility is Visibility.PUBLIC
     assert message.sent_at == datetime(2025, 5, 19, 14, 1, 46, tzinfo=UTC)
-    assert (message.author.handle, message.author.followers, message.author.verified) == ("jordan_b", 22, False)
+    assert (message.author.handle, message.author.followers, message.author.verified) == (
+        "jordan_b",
+        22,
+        False,
+    )
     assert message.in_reply_to is None and message.thread_key == message.external_id
 
 
@@ -136,11 +143,19 @@ def test_every_fixture_parses() -> None:
         (b'"text"', InvalidWebhookPayload),
         (b'{"tweet_create_events": []}', InvalidWebhookPayload),
         (b'{"for_user_id": "1", "tweet_create_events": {}}', InvalidWebhookPayload),
-        (b'{"for_user_id": "1", "tweet_create_events": [{"id_str": "5", "text": "x"}]}', InvalidWebhookPayload),
-        (b'{"for_user_id": "1", "tweet_create_events": [{"id_str": "5", "text": "x", "user": {"id_str": "2"},'
-         b' "created_at": "yesterday"}]}', InvalidWebhookPayload),
-        (b'{"for_user_id": "1", "direct_message_events": [{"type": "message_create", "id": "9"}]}',
-         InvalidWebhookPayload),
+        (
+            b'{"for_user_id": "1", "tweet_create_events": [{"id_str": "5", "text": "x"}]}',
+            InvalidWebhookPayload,
+        ),
+        (
+            b'{"for_user_id": "1", "tweet_create_events": [{"id_str": "5", "text": "x", "user": {"id_str": "2"},'
+            b' "created_at": "yesterday"}]}',
+            InvalidWebhookPayload,
+        ),
+        (
+            b'{"for_user_id": "1", "direct_message_events": [{"type": "message_create", "id": "9"}]}',
+            InvalidWebhookPayload,
+        ),
     ],
 )
 def test_payloads_that_cannot_come_from_x_are_rejected(body: bytes, error: type[Exception]) -> None:

@@ -490,9 +490,9 @@ class MetaSimulator(SimulatorBase):
             result, echo = self._accept_send(platform, account, body)
         except GraphError as error:
             return error.response()
-        if fault is not None and fault.kind == "timeout":  # accepted, then the answer comes too late
-            await asyncio.sleep(fault.delay)
         await asyncio.to_thread(echo, self.config.echo_before_response)
+        if fault is not None and fault.kind == "timeout":  # accepted and echoed, but the answer comes too late
+            await asyncio.sleep(fault.delay)
         return JSONResponse(result)
 
     def _accept_send(self, platform: str, account: str, body: dict[str, Any]) -> tuple[dict[str, Any], Any]:
