@@ -374,7 +374,9 @@ def test_reply_to_and_header_lookup() -> None:
 
 def test_hostile_nesting_does_not_crash() -> None:
     parts = "".join(f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n' for i in range(3000))
-    raw = ("From: a@b.example\r\nSubject: deep\r\n" + parts + "Content-Type: text/plain\r\n\r\nhi\r\n").encode()
+    raw = (
+        "From: a@b.example\r\nSubject: deep\r\n" + parts + "Content-Type: text/plain\r\n\r\nhi\r\n"
+    ).encode()
     email = parse_email(raw)
     assert email.subject == "deep"
     assert email.from_ is not None and email.from_.address == "a@b.example"

@@ -308,6 +308,18 @@ class ImapPoller:
         """With nothing recent to import, start after the newest existing message (never re-import old mail)."""
         if self.config.since_days is None:
             return 0
+        return self._highest_uid(imap)
+
+    def skip_to_end(self) -> Watermark:
+        """Set the watermark after the newest message without fetching anything: import only future mail."""
+        imap = self._require()
+        assert self._uidvalidity is not None
+        _check(imap.noop(), "NOOP")
+        watermark = Watermark(uidvalidity=self._uidvalidity, last_uid=self._highest_uid(imap))
+        self.store.save(watermark)
+        return watermark
+
+    def _highest_uid(self, imap: imaplib.IMAP4) -> int:
         data = _check(imap.uid("SEARCH", "ALL"), "UID SEARCH")
         uids = [
             int(token)
