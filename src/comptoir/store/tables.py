@@ -202,13 +202,13 @@ conversations = Table(
     _ts("last_activity_at", False),
     _ts("resolved_at"),
     _ts("created_at", False),
-    Index("ix_conversations_inbox_waiting", "brand_id", "status", "waiting_since"),
-    Index("ix_conversations_inbox_priority", "brand_id", "status", "priority"),
+    Index("ix_conversations_inbox_waiting", "brand_id", "status", "noise", "waiting_since"),
+    Index("ix_conversations_inbox_priority", "brand_id", "status", "noise", "priority"),
     Index("ix_conversations_inbox_activity", "brand_id", "status", "last_activity_at"),
     Index("ix_conversations_contact", "account_id", "contact_id", "visibility", "status"),
     Index("ix_conversations_assignee", "assignee_id", "status"),
     Index("ix_conversations_team", "team_id", "status"),
-    Index("ix_conversations_inbox_deadline", "brand_id", "status", "next_sla_deadline_at"),
+    Index("ix_conversations_inbox_deadline", "brand_id", "status", "noise", "next_sla_deadline_at"),
 )
 
 conversation_tags = Table(

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9df2b30f35c9
+Revision ID: 43a3197ea1e5
 Revises: 
-Create Date: 2026-11-25 14:51:55.779328
+Create Date: 2026-11-25 14:53:24.625309
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import comptoir.store.tables
 
 
-revision = '9df2b30f35c9'
+revision = '43a3197ea1e5'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -318,9 +318,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_conversations_assignee', ['assignee_id', 'status'], unique=False)
         batch_op.create_index('ix_conversations_contact', ['account_id', 'contact_id', 'visibility', 'status'], unique=False)
         batch_op.create_index('ix_conversations_inbox_activity', ['brand_id', 'status', 'last_activity_at'], unique=False)
-        batch_op.create_index('ix_conversations_inbox_deadline', ['brand_id', 'status', 'next_sla_deadline_at'], unique=False)
-        batch_op.create_index('ix_conversations_inbox_priority', ['brand_id', 'status', 'priority'], unique=False)
-        batch_op.create_index('ix_conversations_inbox_waiting', ['brand_id', 'status', 'waiting_since'], unique=False)
+        batch_op.create_index('ix_conversations_inbox_deadline', ['brand_id', 'status', 'noise', 'next_sla_deadline_at'], unique=False)
+        batch_op.create_index('ix_conversations_inbox_priority', ['brand_id', 'status', 'noise', 'priority'], unique=False)
+        batch_op.create_index('ix_conversations_inbox_waiting', ['brand_id', 'status', 'noise', 'waiting_since'], unique=False)
         batch_op.create_index('ix_conversations_team', ['team_id', 'status'], unique=False)
 
     op.create_table('conversation_tags',
