@@ -51,6 +51,7 @@ def _judge_chunk(
     texts = [item.text for item in items]
     codes = [lang for lang, _, _ in langs]
     deciders = {"intent": bundle.version, "sentiment": bundle.version}
+    plugged = {"intent": False, "sentiment": False}
     brand = items[0].brand_id if items else None
     for name, target, labels in (("intent", intent_probs, INTENTS), ("sentiment", sent_probs, SENTIMENTS)):
         plug = backends.lookup(name, brand)
@@ -59,6 +60,7 @@ def _judge_chunk(
             if got is not None:
                 target[:] = got
                 deciders[name] = plug.name
+                plugged[name] = True
             else:
                 deciders[name] = f"{bundle.version} (backend {plug.name} failed)"
     results: list[TriageResult] = []
@@ -67,7 +69,7 @@ def _judge_chunk(
     ):
         is_spam, spam_score, spam_reasons = spam.judge(item, a, ip.get("spam", 0.0))
         intent_label, intent_score, intent_reasons = intent.judge(a, ip, is_spam)
-        sent_label, sent_score, sent_reasons = sentiment.judge(a, sp)
+        sent_label, sent_score, sent_reasons = sentiment.judge(a, sp, blend=not plugged["sentiment"])
         urg, urg_reasons = urgency.judge(item, a, intent_label, is_spam)
         needs, reply_reasons = reply.judge(a, intent_label, urg, is_spam)
         infl, infl_reasons = influence.judge(item)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 # --- urgency cues -------------------------------------------------------------------------------------------
 OUTAGE = {
@@ -181,6 +182,13 @@ magnifique:3 formidable:3 agreable:2 reactif:2 reactivite:2 plaisir:2 heureux:2 
 enfin:0.5 bonheur:3 joie:2 gentil:2 gentille:2 competent:2 professionnel:1 clair:1 facile:1 gratuit:1 reussi:2 reussite:2 succes:2
 bienvenue:1 felicite:2 remercie:2 remercier:2 extra:2 incroyable:2 fantastique:3 merveilleux:3 sublime:3 ideal:2 utile:1 soutien:1
 espoir:1 positif:2 positive:2 progres:1 ameliore:1 amelioration:1 innovant:1 propre:1 solidaire:1 solidarite:1 durable:1 bravos:3
+bienvenu:1 chance:1.5 gagner:1 gagne:1 victoire:2 vive:2 soutenir:1 soutient:1 soutenons:1 feliciter:2 salue:1.5
+saluer:1.5 encourageant:2 encourager:1.5 prometteur:2 reussir:1.5 reussit:1.5 reussie:2 excellente:3 parfaite:3 genial:3 geniale:3
+interessant:1.5 interessante:1.5 passionnant:2 inspirant:2 inspiration:1.5 adorable:2.5 magique:2 superbe:3 splendide:3 exceptionnel:2.5
+favorable:1.5 benefique:2 efficaces:2 vert:0.5 verte:0.5 propres:1 renouvelable:1 renouvelables:1 bravo:3 chouette:2 marrant:1.5
+drole:1.5 rire:1.5 sourire:2 amour:2.5 amoureux:2 ami:1 amis:1 partage:0.5 hourra:2.5 youpi:2.5 vivement:1 ravis:3 heureuse:2
+heureux:2 contents:2 satisfaits:2 valeur:0.5 qualite:1 innovation:1 innovante:1 avance:0.5 progresse:1 croissance:0.5 gratuite:1
+confiance:1.5 fiable:2 rapidement:1 simple:1 pratique:1.5 merveille:3 merveilleuse:3 top:2 topissime:3 kiffe:2.5 kif:2
 """.split()
 _NEG_FR = """
 probleme:-1.5 bug:-1.5 souci:-1.5 panne:-2 lent:-1.5 lente:-1.5 lenteur:-1.5 coupure:-2 coupe:-1 instable:-1.5 retard:-1.5
@@ -195,6 +203,18 @@ debile:-3 abuse:-2 abusif:-2.5 ridicule:-2.5 absurde:-2 inutile:-2 honteuse:-3 m
 cons:-2.5 connerie:-2.5 conneries:-2.5 foutage:-3 gueule:-1.5 zero:-1.5 lamentables:-3 injoignable:-2.5 ignore:-1.5 dramatique:-2.5
 fiasco:-3 gachis:-2 menace:-2 attaque:-1.5 contre:-0.5 non:-0.5 bloque:-1.5 bloquee:-1.5 hs:-2 perte:-1.5 perdu:-1.5 perdue:-1.5
 inacceptable:-3 intolerable:-3 revoltant:-3 indigne:-3 mediocre:-2.5 rate:-1.5 nuisance:-2 toxique:-2.5 risque:-1 crash:-2
+colere:-2.5 furieuse:-3 rage:-2.5 enrage:-3 degoute:-3 degoutee:-3 ecoeure:-3 marre:-2.5 fatigue:-1.5 epuise:-2 stress:-2 angoisse:-2.5
+deplorable:-3 desastre:-3 desastreux:-3 menteuse:-2.5 mentir:-2 mensonges:-2.5 voler:-2 vole:-1.5 escroquerie:-3 racket:-3 abus:-2.5
+hypocrite:-2.5 hypocrisie:-2.5 idiot:-2.5 stupide:-2.5 imbecile:-3 bete:-1.5 nuls:-2.5 lamentablement:-3 pitoyable:-3 minable:-3
+pathetique:-3 inadmissibles:-3 scandaleuse:-3 honteusement:-3 injuste:-2.5 injustice:-2.5 inegalite:-1.5 mepris:-2.5 arrogance:-2
+arrogant:-2 polluer:-2 pollue:-2 pollution:-2 destruction:-2.5 detruire:-2.5 detruit:-2.5 massacre:-3 tuer:-3 tues:-2.5 victimes:-2
+victime:-2 drame:-2.5 tragique:-3 tragedie:-3 deces:-2.5 mortel:-2.5 mortelle:-2.5 menacee:-1.5 menacees:-1.5 menaces:-2 inquietude:-2
+alarmant:-2.5 effrayant:-2.5 terrible:-3 terribles:-3 grave:-2 graves:-2 crises:-1.5 penurie:-2 echecs:-2 rate:-1.5 foire:-2 foirer:-2
+panne:-2 pannes:-2 bug:-1.5 bugs:-1.5 lent:-1.5 cher:-1 chere:-1 couteux:-1.5 hausse:-0.5 augmentation:-0.5 taxe:-1 taxes:-1 impot:-0.5
+supprime:-1 suppression:-1 fermeture:-1.5 ferme:-0.5 licenciement:-2.5 licenciements:-2.5 chomeurs:-1.5 greve:-1 pire:-3 pires:-3
+nul:-2.5 bof:-1.5 mouais:-1 beurk:-2.5 berk:-2.5 pff:-2 pfff:-2 grr:-2 grrr:-2 argh:-2 helas:-2 malheureusement:-2 dommage:-1.5
+regrette:-1.5 regret:-1.5 decevoir:-2 decoit:-2 lache:-2 laches:-2 honte:-2.5 insulte:-2.5 insultes:-2.5 mepriser:-2.5 raccroche:-2
+attente:-1 attendre:-0.5 attends:-0.5 galere:-2 galerer:-2 galerent:-2 relou:-2 chiant:-2.5 chiante:-2.5 saoule:-2 soule:-2 gave:-2
 """.split()
 _POS_EN = """
 thank:2 thanks:2 thx:2 great:2.5 awesome:3 amazing:3 love:3 loved:3 loving:2.5 excellent:3 perfect:3 best:2.5 appreciate:2.5
@@ -267,7 +287,28 @@ def _parse_valences(*groups: list[str]) -> dict[str, float]:
     return table
 
 
-VALENCE = {"fr": _parse_valences(_POS_FR, _NEG_FR), "en": _parse_valences(_POS_EN, _NEG_EN)}
+OWN_VALENCE = {"fr": _parse_valences(_POS_FR, _NEG_FR), "en": _parse_valences(_POS_EN, _NEG_EN)}
+LEXICON_DATA = Path(__file__).resolve().parent / "lexicon_data"
+# Third-party lexicons (see lexicon_data/LICENSES.md) and the factor that maps them onto our -3..3 scale.
+EXTERNAL = {"en": ("vader_en.txt", 0.75), "fr": ("pattern_fr.txt", 2.5)}
+
+
+def _read_external(lang: str) -> dict[str, float]:
+    name, factor = EXTERNAL[lang]
+    table: dict[str, float] = {}
+    for line in (LEXICON_DATA / name).read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        word, _, value = line.partition("\t")
+        table[word.lower()] = float(value) * factor
+    return table
+
+
+@lru_cache(maxsize=4)
+def _valence(lang: str) -> dict[str, float]:
+    table = _read_external(lang)
+    table.update(OWN_VALENCE[lang])
+    return table
 
 CUE_TABLES: dict[str, dict[str, str]] = {
     "outage": OUTAGE,
@@ -322,8 +363,13 @@ def find_cues(norm: str, lang: str) -> dict[str, str]:
 
 
 def valence_table(lang: str) -> dict[str, float]:
-    if lang in VALENCE:
-        return VALENCE[lang]
-    merged = dict(VALENCE["en"])
-    merged.update(VALENCE["fr"])
+    if lang in ("fr", "en"):
+        return _valence(lang)
+    return _merged()
+
+
+@lru_cache(maxsize=1)
+def _merged() -> dict[str, float]:
+    merged = dict(_valence("en"))
+    merged.update(_valence("fr"))
     return merged

@@ -1,23 +1,51 @@
-"""Judgement `sentiment`: negative | neutral | positive with a probability, from the lexicon-fed linear model.
+"""Judgement `sentiment`: negative | neutral | positive with a probability.
 
-The model reads cue and lexicon features (language-independent), so French and English share it. Two rules on
-top: a message with no sentiment-bearing word and no cue is neutral; a concrete complaint is never positive.
+Two sources, multiplied: a transparent lexicon score (our FR/EN words, VADER for English, Pattern's French
+adjectives, emoji; negation and intensifiers handled; a reported problem or vague criticism counts as negative)
+turned into probabilities, and the linear model's probabilities raised to ``MODEL_WEIGHT`` (the model learns
+from a brand's corrections). A registered backend's probabilities are used as they are.
 """
 
 from __future__ import annotations
 
+import math
+
 from comptoir.triage.features import Analysed
 from comptoir.triage.types import Sentiment
 
+THRESHOLD = 0.6  # lexicon balance beyond which a message leans positive or negative
+SLOPE = 1.5
+PROBLEM_WEIGHT = 2.0
+MODEL_WEIGHT = 0.6
+_PROBLEM_CUES = ("outage", "money", "unanswered", "problem")
 
-def judge(a: Analysed, probs: dict[str, float]) -> tuple[Sentiment, float, tuple[str, ...]]:
+
+def lexicon_balance(a: Analysed) -> float:
+    balance = a.positive - a.negative
+    if any(c in a.cues for c in _PROBLEM_CUES):
+        balance -= PROBLEM_WEIGHT
+    if "vent" in a.cues or "insult" in a.cues:
+        balance -= PROBLEM_WEIGHT
+    if "praise" in a.cues:
+        balance += 0.5
+    return balance
+
+
+def lexicon_probabilities(balance: float) -> dict[str, float]:
+    pos = 1.0 / (1.0 + math.exp(-(balance - THRESHOLD) * SLOPE))
+    neg = 1.0 / (1.0 + math.exp(-(-balance - THRESHOLD) * SLOPE))
+    return {"positive": pos, "negative": neg, "neutral": max(1e-3, 1.0 - pos - neg)}
+
+
+def judge(a: Analysed, probs: dict[str, float], *, blend: bool = True) -> tuple[Sentiment, float, tuple[str, ...]]:
     reasons: list[str] = []
-    p = dict(probs)
-    problem = any(c in a.cues for c in ("outage", "money", "problem", "unanswered"))
-    if problem:
-        p["positive"] = p.get("positive", 0.0) * 0.3
-    if a.positive == 0 and a.negative == 0 and not problem and "praise" not in a.cues:
-        p["neutral"] = max(p.get("neutral", 0.0), 0.6)
+    if blend:
+        balance = lexicon_balance(a)
+        lex = lexicon_probabilities(balance)
+        p = {k: lex[k] * (max(probs.get(k, 0.0), 1e-6) ** MODEL_WEIGHT) for k in lex}
+        reasons.append(f"lexicon balance {balance:+.1f}")
+    else:
+        p = {k: probs.get(k, 0.0) for k in ("negative", "neutral", "positive")}
     total = sum(p.values()) or 1.0
     label = max(p, key=lambda k: p[k])
     score = p[label] / total
@@ -25,7 +53,7 @@ def judge(a: Analysed, probs: dict[str, float]) -> tuple[Sentiment, float, tuple
         reasons.append("negative words: " + ", ".join(a.negative_words[:4]))
     if a.positive_words:
         reasons.append("positive words: " + ", ".join(a.positive_words[:4]))
-    if problem:
+    if any(c in a.cues for c in _PROBLEM_CUES):
         reasons.append("problem reported")
-    reasons.append(f"{label} {score:.2f}")
+    reasons.insert(0, f"{label} {score:.2f}")
     return label, score, tuple(reasons)  # type: ignore[return-value]
