@@ -94,9 +94,14 @@ if ! command -v dovecot >/dev/null 2>&1 || [ ! -x /usr/lib/dovecot/imap ] || [ !
         chmod +x /usr/sbin/policy-rc.d
         policy_added=1
     fi
-    apt-get update -qq >&2
-    apt-get install -y -qq dovecot-imapd dovecot-lmtpd >&2
+    apt_rc=0
+    { apt-get -o DPkg::Lock::Timeout=300 update -qq \
+        && apt-get -o DPkg::Lock::Timeout=300 install -y -qq dovecot-imapd dovecot-lmtpd; } >&2 || apt_rc=$?
     if [ "$policy_added" -eq 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+    if [ "$apt_rc" -ne 0 ]; then
+        echo "mail.sh: apt-get failed ($apt_rc) installing dovecot-imapd dovecot-lmtpd" >&2
+        exit "$apt_rc"
+    fi
 fi
 if [ ! -x "$ROOT/.venv/bin/python" ] || ! "$ROOT/.venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
     log "installing the Python dev dependencies (aiosmtpd)"
