@@ -231,3 +231,33 @@ def test_is_open_agrees_with_between(start: datetime) -> None:
     opening = clock.next_opening(start)
     assert opening >= start and clock.is_open(opening)
     assert clock.between(start, opening) == 0
+
+
+NIGHT = BusinessCalendar.from_hours("Europe/Paris", {"sun": [["01:00", "04:00"]]})
+
+
+def test_holiday_country_code_is_case_insensitive() -> None:
+    lower = BusinessCalendar.from_hours("Europe/Paris", OFFICE, holiday_country="fr")
+    assert lower.holiday_country == "FR"
+    assert business_seconds_between(lower, utc("2026-05-01T00:00:00"), utc("2026-05-02T00:00:00")) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    day=st.dates(min_value=date(2020, 1, 1), max_value=date(2032, 12, 31)).map(
+        lambda d: d + timedelta(days=6 - d.weekday())
+    )
+)
+def test_opening_across_a_dst_change_lasts_the_real_time(day: date) -> None:
+    # Sunday 01:00-04:00 in Paris lasts 3 real hours, 2 on the spring-forward Sunday (last of March) and 4 on
+    # the fall-back Sunday (last of October): durations are real seconds, not wall-clock differences.
+    clock = business_clock(NIGHT)
+    midnight_before = datetime.combine(day - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    seconds = clock.between(midnight_before, midnight_before + timedelta(days=3))
+    last_sunday = (day + timedelta(days=7)).month != day.month
+    expected = 3 * 3600
+    if last_sunday and day.month == 3:
+        expected = 2 * 3600
+    elif last_sunday and day.month == 10:
+        expected = 4 * 3600
+    assert seconds == expected

@@ -141,7 +141,7 @@ class BusinessCalendar:
         return cls(
             timezone=timezone,
             weekly=weekly,
-            holiday_country=holiday_country,
+            holiday_country=holiday_country.strip().upper() if holiday_country else None,
             holiday_subdivision=holiday_subdivision,
             closed_dates=closed,
             special_openings=specials,
