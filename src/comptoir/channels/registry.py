@@ -55,6 +55,10 @@ def configure(config: ConnectorConfig) -> None:
     global _config
     with _lock:
         _config = config
+        for instance in _instances.values():
+            close = getattr(instance, "close", None)
+            if callable(close):
+                close()
         _instances.clear()
 
 

@@ -144,7 +144,11 @@ class MetaSimulator(SimulatorBase):
             "hub.verify_token": self.config.verify_token if verify_token is None else verify_token,
         }
         separator = "&" if "?" in self.config.webhook_url else "?"
-        response = httpx.get(self.config.webhook_url + separator + urlencode(query), timeout=10)
+        try:
+            response = httpx.get(self.config.webhook_url + separator + urlencode(query), timeout=10)
+        except httpx.HTTPError as exc:
+            self.timeline_log.add("handshake", ok=False, status=0)
+            return False, 0, f"{type(exc).__name__}: {exc}"
         ok = response.status_code == 200 and response.text == challenge
         self.timeline_log.add("handshake", ok=ok, status=response.status_code)
         return ok, response.status_code, response.text
@@ -491,7 +495,9 @@ class MetaSimulator(SimulatorBase):
         except GraphError as error:
             return error.response()
         await asyncio.to_thread(echo, self.config.echo_before_response)
-        if fault is not None and fault.kind == "timeout":  # accepted and echoed, but the answer comes too late
+        if (
+            fault is not None and fault.kind == "timeout"
+        ):  # accepted and echoed, but the answer comes too late
             await asyncio.sleep(fault.delay)
         return JSONResponse(result)
 
