@@ -42,7 +42,11 @@ def test_processing_threads_and_records_a_trail(env: Env) -> None:
     assert stored["id"] == msg_id
     assert stored["processing_state"] == "processed"
     steps = [entry["step"] for entry in stored["pipeline"]]
-    assert steps[:4] == ["validate", "contact", "thread", "conversation"]
+    assert steps == ["validate", "contact", "thread", "triage", "conversation"]
+    assert stored["triage"]["lang"] == "en"
+    assert stored["triage"]["intent"] in {"complaint", "request"}
+    assert detail["intent"] == stored["triage"]["intent"]
+    assert detail["priority"] == stored["triage"]["priority"] > 0
     assert detail["contact"]["handle"] == "@cust-1"
 
 
@@ -154,3 +158,18 @@ def test_message_in_an_unknown_language_and_empty_text_are_kept(env: Env) -> Non
 def test_openapi_is_served(env: Env) -> None:
     spec = env.client.get("/openapi.json").json()
     assert "/api/v1/accounts/{account_id}/messages" in spec["paths"]
+
+
+def test_inbox_filters_on_triage_and_hides_noise_unless_asked(env: Env) -> None:
+    env.post(message("n1", author="spammer", text="WIN a FREE iPhone!!! Click here http://bit.ly/xx #contest #giveaway"))
+    env.post(message("n2", author="ana", text="Bonjour, ma facture est fausse : vous m'avez prélevé deux fois 49 €."))
+    env.process()
+    get = env.client.get
+    default = get("/api/v1/conversations?sort=priority", headers=env.headers).json()["conversations"]
+    everything = get("/api/v1/conversations?sort=priority&noise=include", headers=env.headers).json()["conversations"]
+    only = get("/api/v1/conversations?sort=priority&noise=only", headers=env.headers).json()["conversations"]
+    assert [c["preview"][:7] for c in default] == ["Bonjour"]
+    assert [c["preview"][:7] for c in everything] == ["Bonjour", "WIN a F"]
+    assert [c["noise"] for c in only] == [True]
+    french = get("/api/v1/conversations?sort=recent&language=fr", headers=env.headers).json()["conversations"]
+    assert [c["language"] for c in french] == ["fr"]

@@ -19,6 +19,7 @@ from comptoir.store.db import Database
 
 SORTS = {
     "waiting": "waiting longest first (open conversations whose customer waits)",
+    "deadline": "nearest SLA deadline first, then priority, then waiting longest",
     "priority": "highest priority first, then waiting longest",
     "recent": "most recent activity first",
     "oldest": "oldest activity first",
@@ -33,6 +34,11 @@ class ConversationFilter:
     assignee_id: int | None = None
     team_id: int | None = None
     tag: str | None = None
+    language: str | None = None
+    intent: str | None = None
+    sentiment: str | None = None
+    urgency: str | None = None
+    noise: str = "exclude"
     sort: str = "waiting"
     limit: int = 50
     offset: int = 0
@@ -55,6 +61,16 @@ def conversation_dict(row: Any) -> dict[str, Any]:
         "team_id": row.team_id,
         "tags": list(row.tags or []),
         "thread_root": row.thread_root,
+        "language": row.language,
+        "intent": row.intent,
+        "sentiment": row.sentiment,
+        "urgency": row.urgency,
+        "noise": bool(row.noise),
+        "linked_conversation_id": row.linked_conversation_id,
+        "first_response_due_at": _iso(row.first_response_due_at),
+        "next_response_due_at": _iso(row.next_response_due_at),
+        "resolution_due_at": _iso(row.resolution_due_at),
+        "next_sla_deadline_at": _iso(row.next_sla_deadline_at),
         "first_inbound_at": _iso(row.first_inbound_at),
         "first_response_at": _iso(row.first_response_at),
         "waiting_since": _iso(row.waiting_since),
@@ -80,15 +96,34 @@ def inbox_query(brand_id: int, f: ConversationFilter) -> Select[Any]:
         query = query.where(c.c.assignee_id == f.assignee_id)
     if f.team_id is not None:
         query = query.where(c.c.team_id == f.team_id)
+    for column, value in (
+        (c.c.language, f.language),
+        (c.c.intent, f.intent),
+        (c.c.sentiment, f.sentiment),
+        (c.c.urgency, f.urgency),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if f.noise == "exclude":
+        query = query.where(c.c.noise.is_(False))
+    elif f.noise == "only":
+        query = query.where(c.c.noise.is_(True))
     if f.tag is not None:
         tagged = select(t.conversation_tags.c.conversation_id).where(t.conversation_tags.c.tag == f.tag)
         query = query.where(c.c.id.in_(tagged))
     order = {
         "waiting": [c.c.waiting_since.asc(), c.c.id.asc()],
         "priority": [c.c.priority.desc(), c.c.waiting_since.asc(), c.c.id.asc()],
+        "deadline": [
+            c.c.next_sla_deadline_at.asc().nulls_last(),
+            c.c.priority.desc(),
+            c.c.waiting_since.asc(),
+        ],
         "recent": [c.c.last_activity_at.desc(), c.c.id.desc()],
         "oldest": [c.c.last_activity_at.asc(), c.c.id.asc()],
     }[f.sort]
+    if f.noise == "include":
+        order = [c.c.noise.asc(), *order]  # noise stays visible on demand, below everything else
     return query.order_by(*order).limit(f.limit).offset(f.offset)
 
 

@@ -15,6 +15,7 @@ from comptoir.actions.contacts import upsert_contact
 from comptoir.actions.threading import thread_private, thread_public
 from comptoir.domain.enums import ConversationStatus, Direction, Visibility
 from comptoir.pipeline.context import MessageContext, Step, StepResult
+from comptoir.pipeline.triage_step import Triage
 from comptoir.store import tables as t
 
 MAX_TEXT = 100_000
@@ -141,11 +142,27 @@ class UpdateConversation:
             if conv.waiting_since is not None and at >= conv.waiting_since:
                 values["waiting_since"] = None
             reasons.append("brand replied natively: the wait stops")
-        if ctx.priority is not None:
-            values["priority"] = ctx.priority
+        if ctx.triage is not None and ctx.direction == Direction.INBOUND:
+            triage = ctx.triage
+            waiting = conv.waiting_since is not None and conv.status == ConversationStatus.OPEN.value
+            priority = int(triage["priority"])
+            # While the customer is still waiting, a calmer follow-up must not hide an earlier urgent message.
+            values["priority"] = max(conv.priority, priority) if waiting else priority
+            values["language"] = triage["lang"]
+            values["intent"] = triage["intent"]
+            values["sentiment"] = triage["sentiment"]
+            values["noise"] = bool(triage["spam"])
+            if not (waiting and conv.urgency == "high"):
+                values["urgency"] = triage["urgency"]
         ctx.tx.conn.execute(update(c).where(c.c.id == conv.id).values(**values))
+        if ctx.triage is not None and ctx.contact_id is not None and ctx.triage["lang"] not in ("und", ""):
+            ctx.tx.conn.execute(
+                update(t.contacts)
+                .where(t.contacts.c.id == ctx.contact_id)
+                .values(language=ctx.triage["lang"])
+            )
         return StepResult(True, "; ".join(reasons) or "activity recorded")
 
 
-#: The pipeline, in order. Triage, routing, SLA and acknowledgement steps slot in before "conversation".
-STEPS: list[Step] = [Validate(), UpsertContact(), Thread(), UpdateConversation()]
+#: The pipeline, in order. Routing, SLA and acknowledgement steps slot in after "triage".
+STEPS: list[Step] = [Validate(), UpsertContact(), Thread(), Triage(), UpdateConversation()]
