@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import socket
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from comptoir.cli import app
+from comptoir.clock import frozen
 from comptoir.replay import InvalidRecord, ReplayItem, ReplayOptions, run_replay
 from tests.replay.replay_stub import StubIngestion, StubServer
 
@@ -158,3 +160,52 @@ def test_cli_replays_a_jsonl_file_and_prints_a_json_summary(
     failing = CliRunner().invoke(app, [*args[:-3], "--token", "nope", "--no-progress"])
     assert failing.exit_code == 1
     assert json.loads(failing.stdout.strip().splitlines()[-1])["errors"] == 5
+
+
+def test_cli_account_map_routes_labels_and_falls_back(
+    stub: tuple[StubIngestion, StubServer], tmp_path: Path
+) -> None:
+    ingestion, server = stub
+    path = tmp_path / "labelled.jsonl"
+    records = [
+        {"external_id": "l1", "text": "a", "account": "care"},
+        {"external_id": "l2", "text": "b", "account": "region-north"},
+        {"external_id": "l3", "text": "c"},
+        {"external_id": "l4", "text": "d", "account": "unknown"},
+    ]
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    base = [
+        "replay",
+        str(path),
+        "--url",
+        server.url,
+        "--token",
+        "secret",
+        "--no-progress",
+        "--concurrency",
+        "1",
+    ]
+    maps = ["--account-map", "care=2", "--account-map", "region-north=3"]
+    result = CliRunner().invoke(app, [*base, "--account", "9", *maps])
+    assert result.exit_code == 0, result.output
+    assert [(r.path, r.body["external_id"]) for r in ingestion.requests] == [
+        ("/api/v1/accounts/2/messages", "l1"),
+        ("/api/v1/accounts/3/messages", "l2"),
+        ("/api/v1/accounts/9/messages", "l3"),
+        ("/api/v1/accounts/9/messages", "l4"),
+    ]
+    bad = CliRunner().invoke(app, [*base, "--account", "9", "--account-map", "care"])
+    assert bad.exit_code == 2
+
+
+def test_restamp_sets_sent_at_to_the_sending_instant(stub: tuple[StubIngestion, StubServer]) -> None:
+    ingestion, server = stub
+    old = ReplayItem(payload={"external_id": "o1", "text": "x", "sent_at": "2017-10-31T22:10:47Z"}, line=1)
+    instant = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    with frozen(instant):
+        run_replay([old], url=server.url, token="secret", account="1", options=ReplayOptions(restamp=True))
+        run_replay([old], url=server.url, token="secret", account="2", options=ReplayOptions(batch=5))
+    first, second = ingestion.messages()
+    assert first["sent_at"] == "2026-06-01T12:00:00Z"
+    assert second["sent_at"] == "2017-10-31T22:10:47Z"
+    assert old.payload["sent_at"] == "2017-10-31T22:10:47Z"  # the item itself is left alone

@@ -10,10 +10,21 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-from comptoir.errors import ComptoirError
+from comptoir.errors import ComptoirError, ValidationFailed
 from comptoir.replay.sender import ReplayOptions, ReplaySummary, run_replay
 from comptoir.replay.sources import ReplayFormat, ReplaySource
 from comptoir.replay.timing import parse_speed
+
+
+def parse_account_map(pairs: list[str]) -> dict[str, str]:
+    """``["care=2", "corporate=1"]`` → ``{"care": "2", "corporate": "1"}``."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        label, sep, account_id = pair.partition("=")
+        if not sep or not label.strip() or not account_id.strip():
+            raise ValidationFailed(f"--account-map expects LABEL=ID, got {pair!r}")
+        mapping[label.strip()] = account_id.strip()
+    return mapping
 
 
 def replay_command(
@@ -39,6 +50,17 @@ def replay_command(
         None, "--max-gap", help="Cap any single wait between two messages at this many seconds (paced mode)."
     ),
     limit: int | None = typer.Option(None, "--limit", help="Send only the first N messages."),
+    account_map: list[str] = typer.Option(
+        [],
+        "--account-map",
+        help='LABEL=ID: send JSON Lines records whose "account" field is LABEL to account ID (repeatable; '
+        "the demo corpus uses corporate, care, region-north, region-south). Others go to --account.",
+    ),
+    restamp: bool = typer.Option(
+        False,
+        "--restamp",
+        help="Set each message's sent_at to the moment it is sent (an old stream looks live).",
+    ),
     fmt: ReplayFormat | None = typer.Option(
         None, "--format", help="Force the format instead of detecting it."
     ),
@@ -56,7 +78,9 @@ def replay_command(
             max_retries=retries,
             max_gap_s=max_gap,
             limit=limit,
+            restamp=restamp,
         )
+        mapping = parse_account_map(account_map)
         source = ReplaySource(file, fmt)
     except ComptoirError as error:
         console.print(f"[red]error:[/red] {error.message}")
@@ -88,7 +112,13 @@ def replay_command(
 
         try:
             summary = run_replay(
-                source, url=url, token=token, account=account, options=options, on_progress=on_progress
+                source,
+                url=url,
+                token=token,
+                account=mapping or account,
+                default_account=account,
+                options=options,
+                on_progress=on_progress,
             )
         except ComptoirError as error:
             console.print(f"[red]error:[/red] {error.message}")

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import orjson
 
+from comptoir.clock import isoformat_z, now
 from comptoir.errors import ValidationFailed
 from comptoir.replay.sources import InvalidRecord, ReplayItem
 from comptoir.replay.timing import Pacer
@@ -41,6 +42,7 @@ class ReplayOptions:
     max_gap_s: float | None = None
     limit: int | None = None
     keep_errors: int = 5
+    restamp: bool = False  # replace each sent_at by the moment of sending (an old stream looks live)
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch <= MAX_BATCH:
@@ -96,12 +98,16 @@ class ReplaySummary:
 AccountChoice = str | Mapping[str, str]
 
 
-def _account_resolver(account: AccountChoice) -> Callable[[ReplayItem], str]:
+def _account_resolver(account: AccountChoice, default: str | None = None) -> Callable[[ReplayItem], str]:
     if isinstance(account, str):
         return lambda item: account
     mapping = dict(account)
 
     def resolve(item: ReplayItem) -> str:
+        if item.account is not None and item.account in mapping:
+            return mapping[item.account]
+        if default is not None:
+            return default
         if item.account is None or item.account not in mapping:
             raise ValidationFailed(
                 f"line {item.line}: no account id for account label {item.account!r} "
@@ -197,7 +203,11 @@ class _Replayer:
 
     async def send(self, job: _Job) -> None:
         options, summary = self.options, self.summary
-        content = orjson.dumps([item.payload for item in job.items] if job.as_array else job.items[0].payload)
+        payloads = [item.payload for item in job.items]
+        if options.restamp:
+            stamp = isoformat_z(now())
+            payloads = [{**payload, "sent_at": stamp} for payload in payloads]
+        content = orjson.dumps(payloads if job.as_array else payloads[0])
         first = job.items[0]
         where = f"message {first.external_id!r} (line {first.line})"
         if job.as_array:
@@ -295,16 +305,18 @@ async def replay_items(
     options: ReplayOptions | None = None,
     on_progress: Callable[[ReplaySummary], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    default_account: str | None = None,
 ) -> ReplaySummary:
     """Send ``items`` to ``{url}/api/v1/accounts/{account}/messages`` and return the counts.
 
     ``account`` is one account id for every item, or a mapping from the items' account labels (demo corpus:
-    "corporate", "care", "region-north", "region-south") to account ids. ``transport`` is for in-process
-    servers.
+    "corporate", "care", "region-north", "region-south") to account ids; with a mapping, items whose label
+    is missing or unknown go to ``default_account`` (an error when it is None). ``transport`` is for
+    in-process servers.
     """
     options = options or ReplayOptions()
     summary = ReplaySummary(keep_errors=options.keep_errors)
-    resolve = _account_resolver(account)
+    resolve = _account_resolver(account, default_account)
     limits = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
     started = time.perf_counter()
     async with httpx.AsyncClient(
@@ -337,8 +349,17 @@ def run_replay(
     account: AccountChoice,
     options: ReplayOptions | None = None,
     on_progress: Callable[[ReplaySummary], None] | None = None,
+    default_account: str | None = None,
 ) -> ReplaySummary:
     """Blocking form of :func:`replay_items` (runs its own event loop)."""
     return asyncio.run(
-        replay_items(items, url=url, token=token, account=account, options=options, on_progress=on_progress)
+        replay_items(
+            items,
+            url=url,
+            token=token,
+            account=account,
+            options=options,
+            on_progress=on_progress,
+            default_account=default_account,
+        )
     )
