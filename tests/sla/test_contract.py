@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 from typer.testing import CliRunner
@@ -181,3 +183,21 @@ def test_output_timestamps_are_utc_z_to_the_second() -> None:
     assert out["first_response"]["due_at"] == "2026-03-23T13:00:30Z"
     assert out["first_response"]["business_seconds"] == 10
     assert out["resolution"] == {"due_at": None, "met_at": None, "breached": False}
+
+
+def test_real_process_pipes_bytes_and_survives_invalid_utf8() -> None:
+    good = json.dumps(
+        case([{"at": "2026-03-23T09:00:00Z", "type": "customer_message"}], "2026-03-23T09:30:00Z")
+    )
+    payload = good.encode() + b"\n" + b'{"calendar": "\xff\xfe"}\r\n' + good.encode() + b"\r\n"
+    completed = subprocess.run(
+        [sys.executable, "-m", "comptoir.cli", "sla", "evaluate"],
+        input=payload,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    lines = [json.loads(line) for line in completed.stdout.splitlines()]
+    assert len(lines) == 3
+    assert lines[0] == lines[2] and "first_response" in lines[0]
+    assert lines[1]["error"]["code"] == "invalid_json" and lines[1]["error"]["line"] == 2
