@@ -14,6 +14,9 @@ PGPORT="${COMPTOIR_PG_PORT:-55432}"
 if [ -f "$PGDATA/postmaster.pid" ]; then
     su postgres -c "$PGBIN/pg_ctl -D $PGDATA stop -m fast" >&2 || true
 fi
+if [ "${1:-}" = "--stop" ]; then
+    exit 0
+fi
 rm -rf "$PGDATA"
 mkdir -p "$PGDATA"
 chown postgres:postgres "$PGDATA"
