@@ -38,6 +38,17 @@ class Settings(BaseSettings):
         30.0, description="A worker silent this long is dead; its running jobs are handed back."
     )
     delivery_timeout_seconds: float = Field(10.0, description="HTTP timeout for outbound deliveries.")
+    meta_graph_url: str = Field(
+        "https://graph.facebook.com/v25.0",
+        description="Meta Graph API base URL, version included (the Meta simulator: http://127.0.0.1:8081/v25.0).",
+    )
+    instagram_graph_url: str | None = Field(
+        None, description="Graph base URL for Instagram accounts (Instagram Login: https://graph.instagram.com/v25.0)."
+    )
+    x_api_url: str = Field("https://api.x.com", description="X API base URL (the X simulator: http://127.0.0.1:8082).")
+    x_max_rate_limit_wait_seconds: float = Field(
+        0.0, description="Sleep until x-rate-limit-reset when it is this close; otherwise fail with the reset time."
+    )
     secret_key: str = Field(
         "dev-insecure-change-me",
         description="Key for signing sessions and encrypting platform secrets at rest. Set it in production.",
