@@ -45,7 +45,7 @@ def replay_command(
     concurrency: int = typer.Option(
         8, "--concurrency", help="Requests in flight at once (1 = strict order)."
     ),
-    retries: int = typer.Option(6, "--retries", help="Retries on connection errors, timeouts, 429 and 5xx."),
+    retries: int = typer.Option(10, "--retries", help="Retries on connection errors, timeouts, 429 and 5xx."),
     max_gap: float | None = typer.Option(
         None, "--max-gap", help="Cap any single wait between two messages at this many seconds (paced mode)."
     ),
@@ -91,7 +91,7 @@ def replay_command(
         source,
         Progress(
             TextColumn("[bold]replay[/bold] {task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=24),
             DownloadColumn(),
             TimeElapsedColumn(),
             console=console,
@@ -105,8 +105,8 @@ def replay_command(
                 task,
                 completed=source.bytes_read,
                 description=(
-                    f"sent {summary.sent} · accepted {summary.accepted} · duplicates {summary.duplicates}"
-                    f" · errors {summary.errors}"
+                    f"{summary.sent} sent · {summary.accepted} new · {summary.duplicates} dup"
+                    f" · {summary.errors} err"
                 ),
             )
 

@@ -35,7 +35,7 @@ class ReplayOptions:
     speed: float | None = None
     batch: int = 1
     concurrency: int = 8
-    max_retries: int = 6
+    max_retries: int = 10  # with the backoff below: about 30 to 60 s of patience (a server restart)
     backoff_s: float = 0.25
     max_backoff_s: float = 10.0
     timeout_s: float = 30.0
