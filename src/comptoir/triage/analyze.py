@@ -68,7 +68,7 @@ def _judge_chunk(
         items, langs, analysed, intent_probs, sent_probs, strict=True
     ):
         is_spam, spam_score, spam_reasons = spam.judge(item, a, ip.get("spam", 0.0))
-        intent_label, intent_score, intent_reasons = intent.judge(a, ip, is_spam)
+        intent_label, intent_score, intent_reasons = intent.judge(a, ip, is_spam, blend=not plugged["intent"])
         sent_label, sent_score, sent_reasons = sentiment.judge(a, sp, blend=not plugged["sentiment"])
         urg, urg_reasons = urgency.judge(item, a, intent_label, is_spam)
         needs, reply_reasons = reply.judge(a, intent_label, urg, is_spam)

@@ -56,7 +56,7 @@ def evaluate(examples: Sequence[Example], results: Sequence[TriageResult]) -> di
         out["sentiment"] = _f1_table(gold, pred, ["negative", "neutral", "positive"])
     gold, pred = collect("intent", lambda r: r.intent)
     if gold:
-        if set(gold) <= {"complaint", "not_complaint"}:
+        if "not_complaint" in gold and set(gold) <= {"complaint", "not_complaint"}:
             pred = ["complaint" if p == "complaint" else "not_complaint" for p in pred]
             table = _f1_table(gold, pred, ["complaint", "not_complaint"])
             table["complaint_f1"] = table["per_label"]["complaint"]["f1"]

@@ -30,8 +30,18 @@ PRIORS: dict[str, float] = {
 TEMPERATURE = 0.5  # flattens the model's probabilities: it was trained off-domain (banking, assistants)
 
 
-def judge(a: Analysed, probs: dict[str, float], is_spam: bool) -> tuple[Intent, float, tuple[str, ...]]:
-    p: dict[str, float] = {k: (probs.get(k, 1e-6) ** TEMPERATURE) * PRIORS[k] for k in INTENTS}
+def judge(
+    a: Analysed, probs: dict[str, float], is_spam: bool, *, blend: bool = True
+) -> tuple[Intent, float, tuple[str, ...]]:
+    """``blend=False``: the probabilities come from a registered backend and are used as they are."""
+    p: dict[str, float]
+    if not blend:
+        p = {k: probs.get(k, 0.0) for k in INTENTS}
+        if is_spam:
+            p["spam"] = max(p.values()) * 2 + 1e-6
+        label = max(p, key=lambda k: p[k])
+        return label, p[label] / (sum(p.values()) or 1.0), (f"{label} (backend)",)  # type: ignore[return-value]
+    p = {k: (probs.get(k, 1e-6) ** TEMPERATURE) * PRIORS[k] for k in INTENTS}
     reasons: list[str] = []
     for cue, target, factor in _BOOSTS:
         if cue in a.cues:

@@ -120,7 +120,7 @@ def detect(text: str) -> tuple[str, float, str]:
     probs = {str(code): float(p) for code, p in ranked}
     best, best_p = str(ranked[0][0]), float(ranked[0][1])
     if best not in ("fr", "en"):
-        strong_other = best_p > 0.97 and letters >= 20 and fr_hits + en_hits <= max(1, len(words) // 5)
+        strong_other = best_p > 0.97 and letters >= 20 and fr_hits + en_hits <= max(1, len(words) // 4)
         if strong_other:
             return best, best_p, f"character model {best} {best_p:.2f}"
     short = letters < 40

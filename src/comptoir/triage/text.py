@@ -11,7 +11,7 @@ _MENTION = re.compile(r"@\w+")
 _SPACES = re.compile(r"\s+")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?]")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
-MAX_CHARS = 4000
+MAX_CHARS = 8000
 
 
 def strip_accents(text: str) -> str:

@@ -1,0 +1,126 @@
+"""One test per situation the issue names, in French and in English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from comptoir.triage import TriageResult
+
+Judge = Callable[..., TriageResult]
+
+OUTAGE = [
+    "Plus d'internet depuis ce matin, la box clignote en rouge, c'est inadmissible !",
+    "My internet has been down all day and nobody answers the phone, this is ridiculous",
+]
+BILL_QUESTION = [
+    "Bonjour, comment puis-je télécharger ma facture du mois de mars ?",
+    "Hi, how can I download my invoice for March?",
+]
+THANKS = [
+    "Merci beaucoup à votre équipe, super efficace et très sympa !",
+    "Thank you so much, your support team was amazing!",
+]
+ADVERT = [
+    "🎁 CONCOURS 🎁 Gagnez un iPhone 15 ! RT + follow pour participer https://bit.ly/xyz",
+    "🎁 GIVEAWAY 🎁 Win a brand new iPhone! RT and follow to enter https://bit.ly/xyz",
+]
+PRESS = [
+    "Si mon problème de facturation n'est pas réglé demain, j'appelle un journaliste et la presse saura tout.",
+    "If my billing issue isn't fixed by tomorrow I'm going to the press and a journalist friend.",
+]
+
+
+@pytest.mark.parametrize("text", OUTAGE)
+def test_outage_complaint(judge: Judge, text: str) -> None:
+    r = judge(text)
+    assert (r.intent, r.urgency, r.needs_reply, r.sentiment, r.spam) == ("complaint", "high", True, "negative", False)
+    assert r.priority >= 70
+    assert any("complaint" in part for part in r.explanation)
+
+
+@pytest.mark.parametrize("text", BILL_QUESTION)
+def test_bill_question_is_a_request(judge: Judge, text: str) -> None:
+    r = judge(text)
+    assert (r.intent, r.urgency, r.needs_reply, r.sentiment) == ("request", "normal", True, "neutral")
+
+
+@pytest.mark.parametrize("text", THANKS)
+def test_thanks_is_praise(judge: Judge, text: str) -> None:
+    r = judge(text)
+    assert (r.intent, r.urgency, r.needs_reply, r.sentiment) == ("praise", "low", False, "positive")
+    assert r.priority < 20
+
+
+@pytest.mark.parametrize("text", ADVERT)
+def test_advert_is_noise_and_sinks(judge: Judge, text: str) -> None:
+    r = judge(text)
+    assert r.spam and r.intent == "spam" and not r.needs_reply and r.urgency == "low"
+    assert r.priority <= 5
+    assert any("noise" in part for part in r.explanation)
+
+
+@pytest.mark.parametrize("text", PRESS)
+def test_threat_to_go_to_the_press_is_urgent(judge: Judge, text: str) -> None:
+    r = judge(text)
+    assert r.urgency == "high" and r.needs_reply and r.intent == "complaint"
+    assert any("legal or media" in reason for reason in r.reasons["urgency"])
+
+
+def test_empty_message(judge: Judge) -> None:
+    r = judge("")
+    assert (r.lang, r.intent, r.urgency, r.needs_reply, r.spam) == ("und", "other", "low", False, False)
+    assert r.sentiment == "neutral"
+
+
+def test_emoji_only(judge: Judge) -> None:
+    angry = judge("😡😡😡")
+    happy = judge("👍🙏")
+    assert angry.lang == "und" and happy.lang == "und"
+    assert angry.sentiment == "negative" and happy.sentiment == "positive"
+    assert not angry.spam and not happy.spam
+
+
+def test_five_thousand_character_email(judge: Judge) -> None:
+    body = (
+        "Bonjour, je vous écris au sujet de mon abonnement. " * 20
+        + "Vous m'avez prélevé deux fois ce mois-ci et je demande le remboursement. "
+        + "Voici le détail de mes échanges précédents avec votre service. " * 70
+    )
+    assert len(body) >= 5000
+    r = judge(body, channel="email", visibility="private")
+    assert r.lang == "fr" and r.intent == "complaint" and r.urgency == "high" and r.needs_reply
+
+
+def test_mixed_languages(judge: Judge) -> None:
+    r = judge("Bonjour, ma connexion ne fonctionne plus depuis hier soir, please help asap")
+    assert r.lang == "fr" and r.intent == "complaint" and r.needs_reply
+
+
+def test_third_language_is_reported_and_still_judged(judge: Judge) -> None:
+    r = judge("Hola, me cobraron dos veces la factura de este mes y nadie me responde")
+    assert r.lang == "es"
+    assert r.priority >= 0 and r.explanation is not None
+
+
+def test_repeated_unanswered_contact_from_history(judge: Judge) -> None:
+    first = judge("Bonjour, ma commande n'est pas arrivée, pouvez-vous vérifier ?")
+    again = judge("Bonjour, ma commande n'est pas arrivée, pouvez-vous vérifier ?", previous_unanswered_inbound=3)
+    assert first.urgency == "normal" and again.urgency == "high"
+    assert again.priority > first.priority
+    assert any("unanswered" in reason for reason in again.reasons["urgency"])
+
+
+def test_repeated_unanswered_contact_from_text(judge: Judge) -> None:
+    r = judge("Third time I'm tweeting you with no reply, where is my refund?")
+    assert r.urgency == "high"
+
+
+def test_flood_of_the_same_text_is_noise(judge: Judge) -> None:
+    r = judge("Check my profile for cheap followers", recent_identical_from_author=5)
+    assert r.spam and r.priority <= 5
+
+
+def test_gibberish_is_noise(judge: Judge) -> None:
+    assert judge("qsdfkj qsdlkfj zxcvbnm").spam

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+
+from comptoir.triage.language import detect
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Bonjour, je n'ai plus internet depuis ce matin", "fr"),
+        ("Hi, my internet has been down since this morning", "en"),
+        ("merci !", "fr"),
+        ("thanks!", "en"),
+        ("toujours rien", "fr"),
+        ("still nothing", "en"),
+        ("ça marche pas", "fr"),
+        ("idem", "fr"),
+        ("svp", "fr"),
+        ("help please", "en"),
+        ("Hola, mi pedido no ha llegado todavía y nadie me contesta desde hace una semana", "es"),
+        ("Hallo, meine Bestellung ist immer noch nicht angekommen und niemand antwortet mir", "de"),
+        ("注文した商品がまだ届いていません", "ja"),
+        ("我的账号无法登录", "zh"),
+    ],
+)
+def test_language(text: str, lang: str) -> None:
+    assert detect(text)[0] == lang
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😡😡😡", "👍", "!!!", "?"])
+def test_no_letters_is_undetermined(text: str) -> None:
+    assert detect(text)[0] == "und"
+
+
+def test_mixed_message_gets_the_main_language() -> None:
+    text = "Bonjour, ma box est en panne depuis deux jours et personne ne répond, c'est vraiment pénible. So sad."
+    assert detect(text)[0] == "fr"
+    text = "My router keeps rebooting every hour and support never answers my emails, merci bien."
+    assert detect(text)[0] == "en"

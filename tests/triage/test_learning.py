@@ -1,0 +1,68 @@
+"""The learning loop: corrections change a brand's model; a worse model is never activated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from comptoir.settings import reset_settings_cache
+from comptoir.triage import TriageInput, analyze
+from comptoir.triage.learning import Correction, active_model_dir, train_brand_model
+
+# A brand's own slang the default model cannot know: fans of the "Grobnik" console say "wazoo" to cheer.
+PRAISE = [f"grobnik wazoo {word}" for word in
+          ("today", "again", "tonight", "forever", "team", "yes", "friends", "crew", "always", "now", "ok", "go")]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("COMPTOIR_DATA_DIR", str(tmp_path))
+    reset_settings_cache()
+    yield tmp_path
+    reset_settings_cache()
+
+
+def _praise(texts: list[str]) -> list[Correction]:
+    return [Correction(text=t, intent="praise", sentiment="positive", urgency="low") for t in texts]
+
+
+def test_corrections_change_the_brand_model(data_dir: Path) -> None:
+    probe = "grobnik wazoo everybody"
+    before = analyze(TriageInput(text=probe, brand_id="b1"))
+    assert before.intent != "praise"
+    report = train_brand_model("b1", _praise(PRAISE[:8]), holdout=_praise(PRAISE[8:]), data_dir=data_dir)
+    assert report.activated, report.reason
+    assert report.candidate_score > report.active_score
+    assert active_model_dir("b1", data_dir) is not None
+    after = analyze(TriageInput(text=probe, brand_id="b1"))
+    assert after.intent == "praise"
+    # Other brands keep the shipped model.
+    assert analyze(TriageInput(text=probe, brand_id="b2")).intent == before.intent
+
+
+def test_a_worse_model_is_not_activated(data_dir: Path) -> None:
+    good = train_brand_model("b3", _praise(PRAISE[:8]), holdout=_praise(PRAISE[8:]), data_dir=data_dir)
+    assert good.activated
+    active = active_model_dir("b3", data_dir)
+    wrong = [Correction(text=t, intent="spam", sentiment="negative", urgency="low") for t in PRAISE[:8]]
+    worse = train_brand_model("b3", wrong, holdout=_praise(PRAISE[8:]), data_dir=data_dir)
+    assert not worse.activated, worse.reason
+    assert worse.candidate_score <= worse.active_score
+    assert active_model_dir("b3", data_dir) == active
+    assert analyze(TriageInput(text="grobnik wazoo everybody", brand_id="b3")).intent == "praise"
+
+
+def test_holdout_split_is_reproducible_and_needs_data(data_dir: Path) -> None:
+    from comptoir.triage.learning import split_holdout
+
+    items = _praise(PRAISE)
+    assert split_holdout(items, 0.3, seed=1) == split_holdout(items, 0.3, seed=1)
+    with pytest.raises(ValueError):
+        train_brand_model("b4", [], holdout=_praise(PRAISE[:2]), data_dir=data_dir)
+
+
+def test_correction_labels_are_checked() -> None:
+    with pytest.raises(ValueError):
+        Correction(text="x", intent="angry")
