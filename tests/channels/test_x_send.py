@@ -70,6 +70,8 @@ def test_crc_against_the_receiver_and_webhook_registration(env: Env) -> None:
     bad = XSimulator(XSimConfig(consumer_secret="not-the-secret", webhook_url=env.sim.config.webhook_url))
     try:
         assert bad.crc_check() is False
+        bad.customer_mentions("hello?", user_id="3001", screen_name="jordan_b")
+        assert bad.webhooks.records == [] and env.receiver.events == []  # an invalid webhook gets nothing
     finally:
         bad.close()
 

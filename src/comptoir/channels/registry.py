@@ -2,8 +2,8 @@
 
 The built-in connectors (Meta for Facebook and Instagram, X) register themselves lazily on first lookup;
 other packages (email, web chat) call :func:`register_connector` / :func:`register_webhook`.
-Base URLs default to the real APIs and are overridden with :func:`configure` (the simulators' URLs in
-tests and in the demo).
+Base URLs come from the settings (``COMPTOIR_META_GRAPH_URL``, ``COMPTOIR_X_API_URL``...; the real APIs by
+default) or from :func:`configure` (the simulators' URLs in tests and in the demo).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from comptoir.channels.base import Connector, WebhookConnector
 from comptoir.domain.enums import Platform
 from comptoir.errors import ConfigurationError
+from comptoir.settings import Settings, get_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,18 @@ class ConnectorConfig:
     x_max_rate_limit_wait_seconds: float = 0.0  # sleep until x-rate-limit-reset when it is this close
     extra: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> ConnectorConfig:
+        """The configuration declared in :class:`comptoir.settings.Settings` (``COMPTOIR_*`` variables)."""
+        settings = settings or get_settings()
+        return cls(
+            meta_graph_url=settings.meta_graph_url,
+            instagram_graph_url=settings.instagram_graph_url,
+            x_api_url=settings.x_api_url,
+            timeout_seconds=settings.delivery_timeout_seconds,
+            x_max_rate_limit_wait_seconds=settings.x_max_rate_limit_wait_seconds,
+        )
+
 
 ConnectorFactory = Callable[[ConnectorConfig], Connector]
 
@@ -35,7 +48,7 @@ _lock = threading.Lock()
 _factories: dict[Platform, ConnectorFactory] = {}
 _webhooks: dict[str, WebhookConnector] = {}
 _instances: dict[Platform, Connector] = {}
-_config = ConnectorConfig()
+_config: ConnectorConfig | None = None  # None: read from the settings on first use
 _builtins_loaded = False
 
 
@@ -63,6 +76,9 @@ def configure(config: ConnectorConfig) -> None:
 
 
 def current_config() -> ConnectorConfig:
+    global _config
+    if _config is None:
+        _config = ConnectorConfig.from_settings()
     return _config
 
 
@@ -88,7 +104,7 @@ def connector_for(platform: Platform | str) -> Connector:
             factory = _factories.get(key)
             if factory is None:
                 raise ConfigurationError(f"no connector registered for platform {key}")
-            instance = factory(_config)
+            instance = factory(current_config())
             _instances[key] = instance
         return instance
 

@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from comptoir import clock
 from comptoir.channels.x.text import MAX_WEIGHTED_LENGTH, weighted_length
-from comptoir.simulators.common import Fault, LimitCheck, SimulatorBase, WebhookSender
+from comptoir.simulators.common import DeliveryRecord, Fault, LimitCheck, SimulatorBase, WebhookSender
 
 CREATED_AT_FORMAT = "%a %b %d %H:%M:%S +0000 %Y"
 
@@ -118,7 +118,7 @@ class XSimulator(SimulatorBase):
             config.brand_user_id, config.brand_screen_name, name=config.brand_name, verified=True
         )
         self.tweets: dict[str, _Tweet] = {}
-        self.webhook_valid = False
+        self.webhook_valid: bool | None = None  # None: never checked; False: X stops delivering events
         self.webhook_id = str(10**18 + secrets.randbelow(10**17))
         self.app = self._build_app()
 
@@ -167,6 +167,13 @@ class XSimulator(SimulatorBase):
         self.webhook_valid = ok
         self.timeline_log.add("crc", ok=ok)
         return ok
+
+    def deliver(self, payload: dict[str, Any], *, wait: bool = True) -> list[DeliveryRecord]:
+        """An invalid webhook (failed CRC) receives no events, as on X."""
+        if self.webhook_valid is False:
+            self.timeline_log.add("undelivered", reason="webhook invalid (CRC failed)")
+            return []
+        return super().deliver(payload, wait=wait)
 
     # -- people and what they do -------------------------------------------------------------------
 
