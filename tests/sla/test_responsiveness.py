@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from comptoir.domain.enums import Direction, Platform, Visibility
 from comptoir.sla.policies import ResponseObjective, default_objective
 from comptoir.sla.responsiveness import (
+    FORECAST_HORIZON,
+    WINDOW,
+    CountedMessage,
     PageMessage,
     ResponseSample,
+    _first_failure,
+    _holds,
+    _metrics,
     counted_messages,
     facebook_responsiveness,
     objective_status,
@@ -172,3 +180,47 @@ def test_default_objectives_per_channel() -> None:
     assert default_objective(Platform.EMAIL, None) is None
     custom = ResponseObjective(percent=95, within_seconds=4 * 3600)
     assert default_objective(Platform.EMAIL, None, {(Platform.EMAIL, None): custom}) is custom
+
+
+def _naive_first_failure(
+    items: list[CountedMessage], now: datetime, answers: dict[int, datetime]
+) -> datetime | None:
+    """Reference: recount the whole window at every checkpoint."""
+    checkpoints = {now, *answers.values()}
+    checkpoints.update(item.received_at + WINDOW for item in items if now < item.received_at + WINDOW)
+    for at in sorted(checkpoints):
+        if at > now + FORECAST_HORIZON:
+            break
+        counted, _, rate, median_seconds = _metrics(items, at, answers)
+        if counted and not _holds(rate, median_seconds):
+            return at
+    return None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=7 * 86_400 - 1),  # received this many seconds before now
+            st.one_of(st.none(), st.integers(min_value=0, max_value=3600)),  # response after (None: waiting)
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    answer_after=st.integers(min_value=0, max_value=30 * 3600),
+    share=st.floats(min_value=0, max_value=1),
+)
+def test_incremental_forecast_agrees_with_full_recount(
+    data: list[tuple[int, int | None]], answer_after: int, share: float
+) -> None:
+    items = []
+    for index, (ago, response) in enumerate(sorted(data, key=lambda pair: -pair[0])):
+        received = NOW - timedelta(seconds=ago)
+        responded = None
+        if response is not None and received + timedelta(seconds=response) <= NOW:
+            responded = received + timedelta(seconds=response)
+        items.append(CountedMessage(f"c{index}", received, received, responded))
+    waiting = [index for index, item in enumerate(items) if item.responded_at is None]
+    chosen = waiting[: round(share * len(waiting))]
+    answers = dict.fromkeys(chosen, NOW + timedelta(seconds=answer_after))
+    assert _first_failure(items, NOW, answers) == _naive_first_failure(items, NOW, answers)

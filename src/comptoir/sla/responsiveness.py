@@ -20,7 +20,7 @@ Every other channel (:func:`objective_status`): "P% of messages answered within 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -180,18 +180,62 @@ def _holds(rate: float | None, median_seconds: float | None) -> bool:
     )
 
 
+def _sorted_median(values: Sequence[float]) -> float:
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2
+
+
 def _first_failure(
     items: Sequence[CountedMessage], now: datetime, answers: dict[int, datetime]
 ) -> datetime | None:
     """First checkpoint in ``[now, now + FORECAST_HORIZON]`` at which the criteria fail (an empty window
-    never fails)."""
-    checkpoints = {now, *answers.values()}
-    checkpoints.update(item.received_at + WINDOW for item in items if now < item.received_at + WINDOW)
-    for at in sorted(checkpoints):
-        if at > now + FORECAST_HORIZON:
+    never fails), with no new message and the hypothetical ``answers`` (item index → answer instant).
+
+    Checkpoints are the instants the metrics can change: ``now``, each answer, each message leaving the
+    window. The window's state is updated incrementally (a sorted list of response times), so one call is
+    O(n log n) rather than a full recount per checkpoint.
+    """
+    horizon = now + FORECAST_HORIZON
+    inside = [now - WINDOW < item.received_at <= now for item in items]
+    counted = sum(inside)
+    times: list[float] = []
+    response: dict[int, float] = {}
+    for index, item in enumerate(items):
+        seconds = item.response_seconds()
+        if (
+            inside[index]
+            and seconds is not None
+            and item.responded_at is not None
+            and item.responded_at <= now
+        ):
+            response[index] = seconds
+            times.append(seconds)
+    times.sort()
+    changes = sorted(
+        [(at, 0, index) for index, at in answers.items() if inside[index] and index not in response]
+        + [(items[index].received_at + WINDOW, 1, index) for index in range(len(items)) if inside[index]]
+    )
+    checkpoints = sorted({now, *(at for at, _, _ in changes)})
+    position = 0
+    for at in checkpoints:
+        if at > horizon:
             break
-        counted, _, rate, median_seconds = _metrics(items, at, answers)
-        if counted and not _holds(rate, median_seconds):
+        while position < len(changes) and changes[position][0] <= at:
+            when, kind, index = changes[position]
+            position += 1
+            if kind == 0:
+                if inside[index] and index not in response:
+                    seconds = max((when - items[index].clock_start).total_seconds(), 0.0)
+                    response[index] = seconds
+                    insort(times, seconds)
+            elif inside[index]:
+                inside[index] = False
+                counted -= 1
+                if index in response:
+                    del times[bisect_left(times, response.pop(index))]
+        if counted and not _holds(len(times) / counted, _sorted_median(times) if times else None):
             return at
     return None
 
