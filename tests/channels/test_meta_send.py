@@ -250,3 +250,10 @@ def test_send_rate_limit_of_the_simulator(env: Env) -> None:
     with pytest.raises(RateLimited) as limited:
         env.facebook.send(env.page(), dm("3", clock.now()))
     assert limited.value.details["code"] == 32
+
+
+def test_subscribe_the_page(env: Env) -> None:
+    assert env.facebook.subscribe(env.page(), ("messages", "message_echoes", "feed")) is True
+    assert env.sim.timeline()[-1]["fields"] == ["messages", "message_echoes", "feed"]
+    with pytest.raises(ChannelTokenInvalid):
+        env.facebook.subscribe(env.page(token="bad"), ("feed",))

@@ -19,7 +19,13 @@ from comptoir.channels.base import (
     ReplyKind,
 )
 from comptoir.channels.x import XConnector
-from comptoir.errors import ChannelTokenInvalid, DeliveryFailed, MessageTooLong, RateLimited
+from comptoir.errors import (
+    ChannelTokenInvalid,
+    ConfigurationError,
+    DeliveryFailed,
+    MessageTooLong,
+    RateLimited,
+)
 from comptoir.simulators.common import serving
 from comptoir.simulators.x import XSimConfig, XSimulator
 from tests.channels.support import Receiver, running_receiver
@@ -210,3 +216,11 @@ def test_mentions_polling_pages_and_since_id(env: Env) -> None:
     second = env.connector.poll_mentions(env.account(), poll.newest_id)
     assert [event.message.external_id for event in second.events] == [newer]
     assert env.connector.poll_mentions(env.account(), second.newest_id).newest_id == newer
+
+
+def test_register_webhook_runs_the_crc(env: Env) -> None:
+    webhook_id = env.connector.register_webhook("app-bearer", env.sim.config.webhook_url or "")
+    assert webhook_id == env.sim.webhook_id and env.sim.webhook_valid is True
+    with pytest.raises(ConfigurationError):
+        env.connector.register_webhook("app-bearer", "http://127.0.0.1:9/webhooks/x/7")
+    assert env.sim.webhook_valid is False

@@ -644,6 +644,15 @@ class MetaSimulator(SimulatorBase):
         return GraphError(100, "(#100) No matching user found", subcode=2018001).response()
 
     async def subscribed_apps(self, request: Request) -> Response:
+        node = request.path_params["node"]
+        try:
+            self._check_token(request, {})
+            if node not in (self.config.page_id, self.config.ig_account_id):
+                raise GraphError(100, f"(#100) Object with ID '{node}' does not exist", subcode=33)
+        except GraphError as error:
+            return error.response()
+        fields = request.query_params.get("subscribed_fields", "").split(",")
+        self.timeline_log.add("subscribed_apps", account=node, fields=[f for f in fields if f])
         return JSONResponse({"success": True})
 
     # -- control endpoints to drive it over HTTP (CLI, demo) ------------------------------------------

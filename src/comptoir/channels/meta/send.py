@@ -215,6 +215,17 @@ class MetaConnector:
             verified=bool(data.get("is_verified_user", False)),
         )
 
+    def subscribe(self, account: AccountCredentials, fields: tuple[str, ...]) -> bool:
+        """Subscribe the Page / IG account to the app's webhooks (``POST /{id}/subscribed_apps``)."""
+        params = {**self._auth(account), "subscribed_fields": ",".join(fields)}
+        try:
+            response = self._client.post(f"/{account.external_id}/subscribed_apps", params=params)
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"subscribe: {exc!r}", retryable=True) from exc
+        if response.status_code >= 400:
+            raise graph_error(response, operation="subscribe")
+        return str(response.json().get("success")).lower() == "true"
+
     # -- plumbing ----------------------------------------------------------------------------------
 
     def _send_direct(self, account: AccountCredentials, request: OutboundRequest) -> SendResult:

@@ -35,7 +35,14 @@ from comptoir.channels.base import (
 from comptoir.channels.x.text import MAX_WEIGHTED_LENGTH, weighted_length
 from comptoir.domain.enums import Direction, Platform, Visibility
 from comptoir.domain.models import Author, InboundMessage
-from comptoir.errors import ChannelTokenInvalid, DeliveryFailed, MessageTooLong, RateLimited, ValidationFailed
+from comptoir.errors import (
+    ChannelTokenInvalid,
+    ConfigurationError,
+    DeliveryFailed,
+    MessageTooLong,
+    RateLimited,
+    ValidationFailed,
+)
 
 DEFAULT_RESET_SECONDS = 60
 
@@ -245,6 +252,23 @@ class XConnector:
         posts.sort(key=lambda post: int(post["id"]))
         events = tuple(post_from_v2(post, users, account.external_id) for post in posts)
         return MentionPoll(events=events, newest_id=newest_id or since_id)
+
+    def register_webhook(self, app_bearer_token: str, url: str) -> str:
+        """``POST /2/webhooks``: X runs a CRC against ``url`` at once; returns the webhook id.
+
+        Raises ConfigurationError when X refuses it (CrcValidationFailed, UrlValidationFailed...).
+        """
+        try:
+            response = self._client.post(
+                "/2/webhooks", json={"url": url}, headers={"Authorization": f"Bearer {app_bearer_token}"}
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"webhook registration: {exc!r}", retryable=True) from exc
+        if response.status_code >= 400:
+            raise ConfigurationError(
+                f"X refused the webhook {url}: {_problem(response)}", details={"status": response.status_code}
+            )
+        return str(response.json()["data"]["id"])
 
     # -- plumbing ----------------------------------------------------------------------------------
 
