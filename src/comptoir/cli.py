@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from comptoir.commands import admin, server
+from comptoir.commands import admin, demo, server
 from comptoir.replay.cli import replay_command
 from comptoir.simulators.cli import app as simulate_app
 from comptoir.sla.cli import app as sla_app
@@ -23,6 +23,7 @@ app.add_typer(server.jobs_app, name="jobs")
 app.command("serve")(server.serve)
 app.command("worker")(server.worker)
 app.command("replay")(replay_command)
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

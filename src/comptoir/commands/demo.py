@@ -6,90 +6,70 @@ from __future__ import annotations
 import json
 import threading
 import time
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import httpx
 import typer
 
 from comptoir.actions import admin
 from comptoir.commands.server import configure_logging
+from comptoir.demo import DEMO_ACCOUNTS, DEMO_BRAND_NAME, demo_replay_items
 from comptoir.domain.enums import AccountKind, Platform
+from comptoir.replay.sender import ReplayOptions, run_replay
 from comptoir.runtime import build_runtime
 from comptoir.settings import Settings, get_settings
 
-DEMO_ONLY_FIELDS = ("account", "delay_s", "expected")
-
-
-def load_demo_corpus() -> list[dict[str, Any]]:
-    text = resources.files("comptoir.demo").joinpath("corpus.jsonl").read_text(encoding="utf-8")
-    items = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return sorted(items, key=lambda item: float(item.get("delay_s", 0)))
-
 
 def setup_demo(settings: Settings) -> dict[str, Any]:
+    """Create the demo brand, its four accounts (family: corporate, care, two regions), a team and agents."""
     runtime = build_runtime(settings)
     db = runtime.db
-    brand_id = admin.create_brand(db, "Comptoir Télécom")
-    accounts = {
-        "corporate": admin.create_account(
-            db,
-            brand_id=brand_id,
-            platform=Platform.API,
-            handle="@ComptoirTelecom",
-            kind=AccountKind.CORPORATE,
-        )["id"],
-        "care": admin.create_account(
-            db, brand_id=brand_id, platform=Platform.API, handle="@ComptoirCare", kind=AccountKind.CARE
-        )["id"],
-    }
-    for key, region in (("region-north", "Nord"), ("region-south", "Sud")):
-        accounts[key] = admin.create_account(
-            db,
-            brand_id=brand_id,
-            platform=Platform.API,
-            handle=f"@ComptoirTelecom{region}",
-            kind=AccountKind.REGIONAL,
-            region=region,
-            redirect_to=accounts["care"],
-        )["id"]
+    brand_id = admin.create_brand(db, DEMO_BRAND_NAME)
+    accounts: dict[str, int] = {}
+    for spec in sorted(
+        DEMO_ACCOUNTS, key=lambda s: s.kind != AccountKind.CARE
+    ):  # care first: redirect target
+        accounts[str(spec.label)] = int(
+            admin.create_account(
+                db,
+                brand_id=brand_id,
+                platform=Platform.API,
+                handle=f"@{spec.handle}",
+                kind=spec.kind,
+                region=spec.region,
+                redirect_to=accounts.get("care") if spec.kind == AccountKind.REGIONAL else None,
+            )["id"]
+        )
     team_id = admin.create_team(db, brand_id, "Service client")
-    for email, name, role in (
-        ("lea@demo.comptoir", "Léa Martin", "agent"),
-        ("sam@demo.comptoir", "Sam Carter", "agent"),
-        ("nadia@demo.comptoir", "Nadia Benali", "supervisor"),
-    ):
+    for email, name, role in DEMO_AGENTS:
         admin.create_agent(db, brand_ids=[brand_id], email=email, name=name, role=role, team_ids=[team_id])
     token = admin.create_token(db, brand_id, label="demo")
     db.dispose()
     return {"brand_id": brand_id, "accounts": accounts, "token": token}
 
 
-def stream_corpus(base_url: str, demo: dict[str, Any], speed: float, stop: threading.Event) -> None:
-    corpus = load_demo_corpus()
-    headers = {"Authorization": f"Bearer {demo['token']}"}
-    start = time.monotonic()
-    sent = errors = 0
-    with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
-        for item in corpus:
-            due = start + float(item.get("delay_s", 0)) / speed
-            if stop.wait(max(0.0, due - time.monotonic())):
-                return
-            account_id = demo["accounts"].get(item.get("account", "care"), demo["accounts"]["care"])
-            body = {k: v for k, v in item.items() if k not in DEMO_ONLY_FIELDS}
-            try:
-                response = client.post(f"/api/v1/accounts/{account_id}/messages", json=body)
-                sent += 1
-                if response.status_code not in (200, 202):
-                    errors += 1
-                    typer.echo(
-                        f"demo: message {body.get('external_id')} refused: {response.text[:200]}", err=True
-                    )
-            except httpx.HTTPError as exc:
-                errors += 1
-                typer.echo(f"demo: could not post: {exc}", err=True)
-    typer.echo(f"demo: corpus streamed: {sent} messages sent, {errors} errors", err=True)
+DEMO_AGENTS = (
+    ("lea@demo.comptoir", "Léa Martin", "agent"),
+    ("sam@demo.comptoir", "Sam Carter", "agent"),
+    ("nadia@demo.comptoir", "Nadia Benali", "supervisor"),
+)
+
+
+def stream_corpus(base_url: str, demo: dict[str, Any], speed: float) -> None:
+    """Send the demo corpus through the public ingestion API, paced by its delays (restamped as live)."""
+    summary = run_replay(
+        demo_replay_items(),
+        url=base_url,
+        token=demo["token"],
+        account={label: str(account_id) for label, account_id in demo["accounts"].items()},
+        options=ReplayOptions(speed=speed, concurrency=1, restamp=True),
+    )
+    result = summary.to_dict()
+    typer.echo(
+        f"demo: corpus streamed: {result['accepted']} accepted, {result['duplicates']} duplicates, "
+        f"{result['errors']} errors",
+        err=True,
+    )
 
 
 def demo(
@@ -136,7 +116,8 @@ def demo(
     def feed() -> None:
         while not server.started and not stop.is_set():
             time.sleep(0.1)
-        stream_corpus(base_url, info, speed, stop)
+        if not stop.is_set():
+            stream_corpus(base_url, info, speed)
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
