@@ -1,1 +1,91 @@
-"""sla package."""
+"""Response-time targets: business calendars, SLA clocks, policies, responsiveness, expected delays.
+
+Pure functions and frozen dataclasses only (no storage, no current time); see docs/subsystems/sla.md.
+"""
+
+from comptoir.sla.calendar import (
+    CALENDAR_TIME,
+    BusinessCalendar,
+    BusinessClock,
+    CalendarTime,
+    TimeMeasure,
+    add_business_seconds,
+    business_clock,
+    business_seconds_between,
+    measure_for,
+    pick_calendar,
+)
+from comptoir.sla.clocks import (
+    ClockName,
+    ClockResult,
+    ClockState,
+    ConversationEvent,
+    EventType,
+    SlaEvaluation,
+    SlaTargets,
+    SlaTimer,
+    TimerKind,
+    evaluate_clocks,
+    message_event,
+    status_event,
+)
+from comptoir.sla.delay import DelayBasis, DelayEstimate, expected_delay, handling_pace
+from comptoir.sla.policies import (
+    DEFAULT_OBJECTIVES,
+    PolicyConditions,
+    PolicyContext,
+    ResponseObjective,
+    SlaPolicy,
+    default_objective,
+    match_policy,
+)
+from comptoir.sla.responsiveness import (
+    BadgeForecast,
+    PageMessage,
+    ResponseSample,
+    Responsiveness,
+    facebook_responsiveness,
+    objective_status,
+)
+
+__all__ = [
+    "CALENDAR_TIME",
+    "DEFAULT_OBJECTIVES",
+    "BadgeForecast",
+    "BusinessCalendar",
+    "BusinessClock",
+    "CalendarTime",
+    "ClockName",
+    "ClockResult",
+    "ClockState",
+    "ConversationEvent",
+    "DelayBasis",
+    "DelayEstimate",
+    "EventType",
+    "PageMessage",
+    "PolicyConditions",
+    "PolicyContext",
+    "ResponseObjective",
+    "ResponseSample",
+    "Responsiveness",
+    "SlaEvaluation",
+    "SlaPolicy",
+    "SlaTargets",
+    "SlaTimer",
+    "TimeMeasure",
+    "TimerKind",
+    "add_business_seconds",
+    "business_clock",
+    "business_seconds_between",
+    "default_objective",
+    "evaluate_clocks",
+    "expected_delay",
+    "facebook_responsiveness",
+    "handling_pace",
+    "match_policy",
+    "measure_for",
+    "message_event",
+    "objective_status",
+    "pick_calendar",
+    "status_event",
+]
