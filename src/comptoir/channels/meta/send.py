@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -145,7 +145,7 @@ class MetaConnector:
         recipient_id: str,
         text: str,
         *,
-        last_customer_message_at: Any,
+        last_customer_message_at: datetime | None,
         metadata: str | None = None,
     ) -> SendResult:
         """Send API to a PSID / IGSID, with the messaging_type the window allows (checked before sending)."""
@@ -174,7 +174,12 @@ class MetaConnector:
         return SendResult(provider_id=str(data["id"]), raw=data)
 
     def reply_privately(
-        self, account: AccountCredentials, comment_id: str, text: str, *, comment_created_at: Any = None
+        self,
+        account: AccountCredentials,
+        comment_id: str,
+        text: str,
+        *,
+        comment_created_at: datetime | None = None,
     ) -> SendResult:
         """Private reply: one message to the commenter, within 7 days of the comment."""
         check_private_reply_window(comment_created_at, now=clock.now())
