@@ -163,6 +163,20 @@ def test_payloads_that_cannot_come_from_x_are_rejected(body: bytes, error: type[
         parse(body)
 
 
-def test_activity_api_envelope_is_ignored_not_rejected() -> None:
-    body = json.dumps({"data": {"event_type": "post.mention.create", "payload": {}}}).encode()
-    assert [i.event_type for i in parse(body).ignored] == ["activity.post.mention.create"]
+def test_activity_api_mention() -> None:
+    event = one("activity_post_mention")
+    assert isinstance(event, MessageEvent) and event.account_external_id == BRAND
+    message = event.message
+    assert (message.external_id, message.author.handle, message.author.followers) == (
+        "1924500000000000000",
+        "jordan_b",
+        22,
+    )
+    assert message.sent_at == datetime(2025, 5, 19, 18, 0, tzinfo=UTC)
+
+
+def test_activity_api_other_events_are_ignored_and_malformed_ones_rejected() -> None:
+    body = json.dumps({"data": {"event_type": "dm.read", "payload": {}}}).encode()
+    assert [i.event_type for i in parse(body).ignored] == ["activity.dm.read"]
+    with pytest.raises(InvalidWebhookPayload):
+        parse(json.dumps({"data": {"event_type": "post.mention.create", "payload": {}}}).encode())

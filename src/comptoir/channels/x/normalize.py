@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from comptoir import clock
 from comptoir.channels.base import (
     UNROUTED_ACCOUNT_ID,
     ChannelEvent,
@@ -196,6 +197,69 @@ def normalise_tweet_delete(ctx: XContext, event: dict[str, Any]) -> list[Channel
             from_epoch_ms(at, "timestamp_ms") if at is not None else None,
         )
     ]
+
+
+def post_from_v2(
+    post: dict[str, Any], users: dict[str, dict[str, Any]], account_id: str
+) -> MessageEvent | EchoEvent:
+    """A v2 Post (mentions timeline) -> the same event a webhook would give."""
+    author_id = id_string(post.get("author_id"), "post.author_id")
+    post_id = id_string(post.get("id"), "post.id")
+    user = users.get(author_id, {})
+    metrics = user.get("public_metrics")
+    followers = metrics.get("followers_count") if isinstance(metrics, dict) else None
+    in_reply_to = next(
+        (str(ref["id"]) for ref in post.get("referenced_tweets") or [] if ref.get("type") == "replied_to"),
+        None,
+    )
+    created = post.get("created_at")
+    try:
+        sent_at = datetime.fromisoformat(created).astimezone(UTC) if isinstance(created, str) else clock.now()
+    except ValueError as exc:
+        raise InvalidWebhookPayload("post.created_at is not ISO 8601") from exc
+    mine = author_id == account_id
+    message = InboundMessage(
+        account_id=UNROUTED_ACCOUNT_ID,
+        external_id=post_id,
+        author=Author(
+            external_id=author_id,
+            handle=user.get("username"),
+            name=user.get("name"),
+            followers=followers if isinstance(followers, int) else None,
+            verified=user.get("verified") is True,
+        ),
+        text=str(post.get("text") or ""),
+        sent_at=sent_at,
+        visibility=Visibility.PUBLIC,
+        in_reply_to=in_reply_to,
+        raw=post,
+        direction=Direction.OUTBOUND if mine else Direction.INBOUND,
+        thread_key=in_reply_to or post_id,
+    )
+    if mine:
+        return EchoEvent(Platform.X, account_id, message)
+    return MessageEvent(Platform.X, account_id, message)
+
+
+def normalise_activity(envelope: dict[str, Any]) -> list[ChannelEvent]:
+    """X Activity API ``post.mention.create`` / ``post.reply.create``: a v2 Post plus ``includes.users``."""
+    filter_ = require(envelope, "filter", dict, "data")
+    account = id_string(filter_.get("user_id"), "data.filter.user_id")
+    post = require(envelope, "payload", dict, "data")
+    includes = envelope.get("includes") if isinstance(envelope.get("includes"), dict) else {}
+    users = {
+        str(user["id"]): user
+        for user in (includes or {}).get("users") or []
+        if isinstance(user, dict) and user.get("id") is not None
+    }
+    return [post_from_v2(post, users, account)]
+
+
+ACTIVITY_NORMALISERS: dict[str, Callable[[dict[str, Any]], list[ChannelEvent]]] = {
+    "post.mention.create": normalise_activity,
+    "post.reply.create": normalise_activity,
+}
+"""X Activity API (the Account Activity successor) event types handled; other ones are ignored."""
 
 
 NORMALISERS: dict[str, Normaliser] = {

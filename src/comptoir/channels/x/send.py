@@ -24,7 +24,6 @@ import httpx
 
 from comptoir import clock
 from comptoir.channels.base import (
-    UNROUTED_ACCOUNT_ID,
     AccountCredentials,
     EchoEvent,
     MessageEvent,
@@ -32,9 +31,9 @@ from comptoir.channels.base import (
     ReplyKind,
     SendResult,
 )
+from comptoir.channels.x.normalize import post_from_v2
 from comptoir.channels.x.text import MAX_WEIGHTED_LENGTH, weighted_length
-from comptoir.domain.enums import Direction, Platform, Visibility
-from comptoir.domain.models import Author, InboundMessage
+from comptoir.domain.enums import Platform
 from comptoir.errors import (
     ChannelTokenInvalid,
     ConfigurationError,
@@ -93,43 +92,6 @@ def _problem(response: httpx.Response) -> str:
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             return str(errors[0].get("message") or errors[0])
     return str(body)[:200]
-
-
-def post_from_v2(
-    post: dict[str, Any], users: dict[str, dict[str, Any]], account_id: str
-) -> MessageEvent | EchoEvent:
-    """A v2 Post (mentions timeline) -> the same event a webhook would give."""
-    author_id = str(post["author_id"])
-    user = users.get(author_id, {})
-    metrics = user.get("public_metrics")
-    followers = metrics.get("followers_count") if isinstance(metrics, dict) else None
-    in_reply_to = next(
-        (str(ref["id"]) for ref in post.get("referenced_tweets") or [] if ref.get("type") == "replied_to"),
-        None,
-    )
-    created = post.get("created_at")
-    mine = author_id == account_id
-    message = InboundMessage(
-        account_id=UNROUTED_ACCOUNT_ID,
-        external_id=str(post["id"]),
-        author=Author(
-            external_id=author_id,
-            handle=user.get("username"),
-            name=user.get("name"),
-            followers=followers if isinstance(followers, int) else None,
-            verified=user.get("verified") is True,
-        ),
-        text=str(post.get("text") or ""),
-        sent_at=datetime.fromisoformat(created).astimezone(UTC) if isinstance(created, str) else clock.now(),
-        visibility=Visibility.PUBLIC,
-        in_reply_to=in_reply_to,
-        raw=post,
-        direction=Direction.OUTBOUND if mine else Direction.INBOUND,
-        thread_key=in_reply_to or str(post["id"]),
-    )
-    if mine:
-        return EchoEvent(Platform.X, account_id, message)
-    return MessageEvent(Platform.X, account_id, message)
 
 
 class XConnector:

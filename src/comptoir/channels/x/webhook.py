@@ -17,7 +17,7 @@ from comptoir.channels.base import (
     id_string,
     load_json_object,
 )
-from comptoir.channels.x.normalize import ENVELOPE_KEYS, NORMALISERS, Ignore, XContext
+from comptoir.channels.x.normalize import ACTIVITY_NORMALISERS, ENVELOPE_KEYS, NORMALISERS, Ignore, XContext
 from comptoir.errors import InvalidWebhookPayload
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
@@ -49,9 +49,13 @@ def verify(body: bytes, headers: Mapping[str, str], app: AppCredentials) -> None
 def parse(body: bytes) -> ParsedWebhook:
     data = load_json_object(body)
     if "for_user_id" not in data:
-        if isinstance(data.get("data"), dict) and "event_type" in data["data"]:
-            event_type = f"activity.{data['data']['event_type']}"
-            return ParsedWebhook(ignored=(IgnoredEvent(event_type, "X Activity API envelope not handled"),))
+        envelope = data.get("data")
+        if isinstance(envelope, dict) and "event_type" in envelope:
+            event_type = f"activity.{envelope['event_type']}"
+            normalise = ACTIVITY_NORMALISERS.get(str(envelope["event_type"]))
+            if normalise is None:
+                return ParsedWebhook(ignored=(IgnoredEvent(event_type, "unsupported event type"),))
+            return ParsedWebhook(events=tuple(normalise(envelope)))
         raise InvalidWebhookPayload("X notification without `for_user_id`")
     users = data.get("users")
     ctx = XContext(id_string(data["for_user_id"], "for_user_id"), users if isinstance(users, dict) else {})
