@@ -44,12 +44,19 @@ def processing_lock(message: InboundMessage) -> str:
 
 def _row(message: InboundMessage, received_at: Any) -> dict[str, Any]:
     outbound = message.direction != Direction.INBOUND
+    author = message.author
     return {
         "account_id": message.account_id,
         "external_id": message.external_id,
         "direction": message.direction.value,
         "visibility": message.visibility.value,
-        "author": asdict(message.author),
+        "author": {
+            "external_id": author.external_id,
+            "handle": author.handle,
+            "name": author.name,
+            "followers": author.followers,
+            "verified": author.verified,
+        },
         "text": message.text,
         "attachments": [asdict(a) for a in message.attachments],
         "sent_at": message.sent_at,
@@ -77,11 +84,12 @@ def ingest_in(tx: Tx, messages: Sequence[InboundMessage]) -> list[IngestOutcome]
     insert_fn = postgresql.insert if tx.conn.dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert_fn(m)
-        .values([_row(message, received_at) for message in messages])
         .on_conflict_do_nothing(index_elements=["account_id", "external_id"])
         .returning(m.c.id, m.c.account_id, m.c.external_id)
     )
-    inserted = {(r.account_id, r.external_id): int(r.id) for r in tx.conn.execute(statement)}
+    # executemany: SQLAlchemy's "insertmanyvalues" sends multi-row INSERTs with RETURNING from a cached plan.
+    rows = [_row(message, received_at) for message in messages]
+    inserted = {(r.account_id, r.external_id): int(r.id) for r in tx.conn.execute(statement, rows)}
     missing = [
         (msg.account_id, msg.external_id)
         for msg in messages

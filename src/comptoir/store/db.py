@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
@@ -64,10 +65,16 @@ class Database:
         self.engine.dispose()
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def _create_engine(url: str, *, echo: bool, pool_size: int) -> Engine:
+    json_options: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
+            **json_options,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
@@ -75,7 +82,7 @@ def _create_engine(url: str, *, echo: bool, pool_size: int) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True, **json_options}
     if url.endswith("?nullpool=1"):
         url = url.removesuffix("?nullpool=1")
         kwargs["poolclass"] = NullPool
