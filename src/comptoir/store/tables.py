@@ -386,6 +386,7 @@ sla_timers = Table(
     Column("conversation_id", Id, ForeignKey("conversations.id"), nullable=False),
     Column("clock", String(20), nullable=False),
     Column("event", String(10), nullable=False),
+    _ts("cycle_started_at", False),
     _ts("fire_at", False),
     _ts("fired_at"),
     UniqueConstraint("conversation_id", "clock", "event"),

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 43a3197ea1e5
+Revision ID: 1706fafca4b3
 Revises: 
-Create Date: 2026-11-25 14:53:24.625309
+Create Date: 2026-11-25 14:58:58.181162
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import comptoir.store.tables
 
 
-revision = '43a3197ea1e5'
+revision = '1706fafca4b3'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -373,6 +373,7 @@ def upgrade() -> None:
     sa.Column('conversation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('clock', sa.String(length=20), nullable=False),
     sa.Column('event', sa.String(length=10), nullable=False),
+    sa.Column('cycle_started_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('fire_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('fired_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], name=op.f('fk_sla_timers_conversation_id_conversations')),
