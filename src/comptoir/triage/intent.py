@@ -47,13 +47,22 @@ def judge(
         if cue in a.cues:
             p[target] *= factor
             reasons.append(f'{cue} "{a.cues[cue]}" → {target}')
-    problem = any(c in a.cues for c in ("outage", "money", "unanswered", "problem"))
+    problem = any(
+        c in a.cues
+        for c in ("outage", "money", "unanswered", "problem", "legal_media", "leave_or_public", "vulnerable_safety")
+    )
+    if a.negative >= a.positive + 2.0 and p["request"] > p["complaint"]:
+        p["complaint"] *= 1.8
+        reasons.append("strongly negative → complaint rather than request")
     if "praise" in a.cues and not problem and "question" not in a.cues:
         p["praise"] *= 3.0
         reasons.append(f'praise "{a.cues["praise"]}" → praise')
-    if problem:
+    concrete = any(c in a.cues for c in ("outage", "money", "unanswered", "problem"))
+    if concrete:
         p["praise"] *= 0.3
         p["other"] *= 0.5
+        p["request"] *= 0.4
+        p["feedback"] *= 0.6
     if "praise" in a.cues and not problem and a.negative < a.positive:
         p["complaint"] *= 0.4
     if not problem and "question" not in a.cues:
@@ -62,6 +71,9 @@ def judge(
             reasons.append(f'vague criticism "{a.cues["vent"]}", no concrete problem → feedback')
         elif a.negative > a.positive + 1.5:
             p["feedback"] *= 1.5
+        if "news" in a.cues and "praise" not in a.cues:
+            p["other"] *= 3.0
+            reasons.append(f'news relay "{a.cues["news"]}" → other')
         if "insult" in a.cues:
             p["other"] *= 6.0
             p["praise"] *= 0.2
@@ -71,7 +83,7 @@ def judge(
     actionable = ("outage", "money", "unanswered", "problem", "question", "legal_media", "leave_or_public",
                   "vulnerable_safety", "duration")
     if not any(c in a.cues for c in actionable):
-        p["complaint"] *= 0.5
+        p["complaint"] *= 0.35
         p["request"] *= 0.6
         p["feedback"] *= 1.5
         p["other"] *= 1.5

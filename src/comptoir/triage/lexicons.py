@@ -118,11 +118,17 @@ depuis (hier|ce matin|cette nuit|la semaine|le [0-9]+|samedi|dimanche|lundi|mard
 # --- intent cues --------------------------------------------------------------------------------------------
 PROBLEM = {
     "fr": r"""
+impossible de|je n'arrive (pas|plus)|je ne peux (pas|plus)|on ne peut (pas|plus)|toujours (en attente|rien|bloque|le meme)|il y a [0-9]+ (jours|semaines|mois)|mensonge|publicite mensongere|pas venu|jamais venu|pas passe
+ou (est|sont) (mon|ma|mes|le|la|les) (commande|colis|remboursement|livraison|argent|carte|technicien)|pourquoi (je n'ai|je ne|ma|mon|mes|c'est|ca|on|vous|il n'y)|c'est quoi ce|qu'est-ce qui se passe|que se passe|urgent|reclamation|plainte
+malpoli|impoli|desagreable|froid|sale\b|degueu|defectueu|en retard|pas livre|jamais livre|colis (perdu|abime|jamais)|rupture de stock|ne repond (pas|plus)|ne veut pas|refuse(nt)? de|mal (servi|recu|accueilli)|mauvais (service|accueil)|service (client )?(nul|pourri|inexistant|lamentable)|plus de nouvelles|disparu
 probleme|\bpb\b|bug|beug|souci|panne|lent\b|lente|lenteur|debit|coupe|coupure|deconne|deconnexion|instable|retard|perturbation|incident
 toujours pas|impossible|erreur|defaillant|pas recu|jamais recu|annule|pas normal|n'arrive pas|n'arrive plus|saute|bloque
 ne (fonctionne|marche|passe) (pas|plus)|rien ne|ca rame|rame\b|plante|ne capte|capte pas|pas de reseau|pas de connexion|idem|pareil|meme (chose|probleme)
 """,
     "en": r"""
+unable to|not able to|(can't|cannot|couldn't|can not) (find|get|access|save|order|use|log|sign|see|select|add|remove|cancel|change|book|pay|download|install|open|reach|call|contact|connect|watch|play|hear|send|receive)|hasn'?t|haven'?t|still (in|not|no|waiting|have not|has not|doesn't|don't|can't|cannot|showing|getting|broken|down|charging|nothing)|inaccurate|incorrect|buffer|cut off|(be|come|is) back (on|up)|hold music|(days|weeks|months) ago|stuck|lied|misleading|false advertising|terribly|paid for|closed my account|no show|didn't show|never showed|half (full|empty)|too (large|small|slim|big|tight|long)|doesn'?t fit
+where (is|are|'s) (my|our|the) (order|parcel|package|refund|delivery|money|item|food|luggage|bag|stuff|replacement|card)|why (is|isn't|are|aren't|hasn't|haven't|has|did|didn't|does|doesn't|can't|won't|do|was|wasn't) (my|i|we|you|it|this|the|there|everyone)|what happened to|what the (fuck|hell|heck)|no (sound|audio|picture|video|signal|meat|refund|reply|response)|not (being )?(delivered|received|shipped|accepted|charged|refunded|fixed|resolved)|fleeced|ripped off|bully|urgent|asap|complain
+rude|cold (food|fries|burger|meal)|(food|order|fries|burger|coffee) (was|is|were) (cold|wrong|missing|late|raw|stale)|dirty|filthy|stale|subpar|nasty|gross|laggy|lag+s?\b|freez(es|ing)|glitch|unavailable|(won't|wont|will not|doesn't|doesnt|does not|didn't|won't) (help|let me|respond|reply|refund|work|load|turn|charge|sync|update)|overcharg|defective|faulty|leak(s|ing)?\b|expired|out of stock|sold out|smh|wtf|taking forever|on hold|lose (my|our) business|powering off|shut(s|ting)? (off|down)|fell apart|ripped|scratched|cracked|no longer|gone\b|disappeared|terrible service|worst (service|experience|customer)|poor (service|quality)|horrible (service|experience)|bad (service|experience)
 problem|issue|bug|broken|slow|delay|late\b|still waiting|error|fail|wrong|missing|never (received|arrived|got)|(didn't|did not|haven't) (receive|arrive|get)
 hasn't (arrived|been)|lost|damaged|cancel+ed|(not|isn't|doesn't|don't|won't|can't) (work|load|connect|let)|keeps|fix (this|it)|what is going on|same here|me too
 """,
@@ -139,6 +145,10 @@ terrible|awful|worst|horrible|ridiculous|unacceptable|disappoint|frustrat|annoy|
 INSULT = {
     "fr": r"ntm|pute|encul|connard|connasse|batard|\bfdp\b|ta gueule|ferme(z)? (ta|votre) gueule|guignols|abrutis?|debiles?|bouffons?|cons\b|va te faire",
     "en": r"fuck (you|off)|\bstfu\b|idiots?\b|morons?|clowns|dumbass|asshole|bitch|screw you|go to hell",
+}
+NEWS = {
+    "fr": r"annonce|selon (le|la|les)|d'apres (le|la|les)|rumeur|officiel|communique|breaking|info ?:|[a-z]+ rachete|accord avec|negociations?",
+    "en": r"announce|according to|reports? (say|that)|rumou?r|breaking|press release|officially|acquires|acquisition|partnership|deal with",
 }
 QUESTION = {
     "fr": r"""
@@ -163,11 +173,13 @@ wonderful|helpful|brilliant|well done|good job|great job|you rock|you guys rock|
 }
 SPAM = {
     "fr": r"""
+[0-9]+([,.][0-9]+)? ?(€|euros?) ?(/ ?|par )mois|serie speciale|edition limitee|nouveau forfait|en vente (des|a partir)|disponible (des|a partir)|profitez|rendez-vous sur|inscrivez-vous|lien en bio
 gagne[rz]?\b|concours|tirage au sort|jeu[- ]concours|a gagner|code promo|promo\b|promotion|offre (exceptionnelle|speciale|limitee)|-[0-9]+ ?%|bon plan
 cliquez|clique ici|abonnez[- ]vous|abonne[- ]toi|suivez[- ]nous|rt (pour|\+)|like (et|\+) rt|partagez (et|pour)|decouvrez|en exclusivite|livraison gratuite
 gagner de l'argent|revenus? passif|crypto|bitcoin|forex|trading|investissement garanti|paris sportifs|casino|rencontres? (coquine|gratuite)
 """,
     "en": r"""
+excited to announce|(we're|we are) (excited|thrilled|proud|happy) to|introducing|now available|available now|learn more|read more|sign up|link in bio|new arrivals|pre-?order
 giveaway|win a|to win\b|enter to win|sweepstake|contest|follow (us|me|back)|click (here|the link|link)|discount|promo ?code|coupon|% off|free shipping|limited offer
 free followers|crypto|bitcoin|\bnft\b|forex|investment opportunity|dm for (collab|promo)|check out my|subscribe to my|onlyfans|earn \$|make money|work from home
 viagra|casino|betting|rt to win|retweet to win|like and (rt|retweet)|shop now|buy now|order now|sign up (now|today)|use code
@@ -321,6 +333,7 @@ CUE_TABLES: dict[str, dict[str, str]] = {
     "problem": PROBLEM,
     "vent": VENT,
     "insult": INSULT,
+    "news": NEWS,
     "question": QUESTION,
     "praise": PRAISE,
     "spam": SPAM,
@@ -350,8 +363,14 @@ def compiled(lang: str) -> dict[str, re.Pattern[str]]:
     return out
 
 
+_NO_PROBLEM = re.compile(
+    r"\b(no|not a|any) (problem|problems|issue|issues|worries)\b|\b(pas|aucun|sans) (de )?(probleme|souci)s?\b"
+)
+
+
 def find_cues(norm: str, lang: str) -> dict[str, str]:
     """Map each cue that fires to the first text it matched (explanations quote it)."""
+    norm = _NO_PROBLEM.sub(" ", norm)
     hits: dict[str, str] = {}
     for name, pattern in compiled(lang).items():
         found = pattern.search(norm)
