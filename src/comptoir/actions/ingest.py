@@ -97,12 +97,12 @@ def ingest_in(tx: Tx, messages: Sequence[InboundMessage]) -> list[IngestOutcome]
     ]
     existing: dict[tuple[int, str], int] = {}
     if missing:
-        rows = tx.conn.execute(
+        found = tx.conn.execute(
             select(m.c.id, m.c.account_id, m.c.external_id).where(
                 tuple_(m.c.account_id, m.c.external_id).in_(missing)
             )
         )
-        existing = {(r.account_id, r.external_id): int(r.id) for r in rows}
+        existing = {(r.account_id, r.external_id): int(r.id) for r in found}
     jobs: list[tuple[str, dict[str, Any], str]] = []
     outcomes: list[IngestOutcome] = []
     queued: set[int] = set()
