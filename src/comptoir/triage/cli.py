@@ -169,6 +169,9 @@ def eval_command(
     data_dir: Path = typer.Option(DEFAULT_DATA_DIR, help="The shared data folder (env COMPTOIR_SHARED_DATA)."),
     model_dir: Path | None = typer.Option(None, help="Model folder to evaluate (default: the shipped model)."),
     confusion: bool = typer.Option(True, help="Include confusion matrices."),
+    cross_validate: int = typer.Option(
+        0, help="Learning-loop simulation: k-fold CV of brand models trained on this set as corrections."
+    ),
 ) -> None:
     """Print metrics as JSON: macro-F1 per judgement, confusion matrices, high-urgency recall."""
     from comptoir.triage.analyze import analyze_with_model
@@ -178,6 +181,12 @@ def eval_command(
     if (path is None) == (dataset is None):
         raise typer.BadParameter("give a labelled file or --dataset, not both")
     examples = load_labelled(path) if path is not None else _named_set(str(dataset), data_dir)
+    if cross_validate > 1:
+        from comptoir.triage.crossval import cross_validate as run_cv
+
+        summary = run_cv(examples, folds=cross_validate, base_data_dir=data_dir if data_dir.is_dir() else None)
+        typer.echo(json.dumps(summary, indent=2, sort_keys=True))
+        return
     results = analyze_with_model([TriageInput(text=e.text) for e in examples], model_dir)
     metrics = evaluate(examples, results)
     metrics["source"] = str(path) if path is not None else dataset

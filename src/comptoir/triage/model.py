@@ -55,9 +55,9 @@ class TriageModel:
 
     def predict(self, analysed: Sequence[Analysed]) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
         """Per message: intent probabilities and sentiment probabilities."""
-        full, dense = self.vectorise(analysed)
+        full, _dense = self.vectorise(analysed)
         intent_p = self.intent.predict_proba(full)
-        sent_p = self.sentiment.predict_proba(dense)
+        sent_p = self.sentiment.predict_proba(full)
         intents = [dict(zip(map(str, self.intent.classes_), map(float, row), strict=True)) for row in intent_p]
         sents = [dict(zip(map(str, self.sentiment.classes_), map(float, row), strict=True)) for row in sent_p]
         return intents, sents
@@ -97,7 +97,7 @@ def fit(
 
     idx_s = [i for i, e in enumerate(examples) if e.sentiment]
     sentiment = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced", random_state=random_state)
-    sentiment.fit(dense[idx_s], [examples[i].sentiment for i in idx_s], sample_weight=w[idx_s])
+    sentiment.fit(full[idx_s], [examples[i].sentiment for i in idx_s], sample_weight=w[idx_s])
 
     info = dict(meta or {})
     digest = hashlib.sha256("\n".join(f"{e.text}\t{e.intent}\t{e.sentiment}" for e in examples).encode()).hexdigest()
