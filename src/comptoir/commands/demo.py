@@ -4,6 +4,7 @@ streamed in through the public HTTP ingestion path over a few minutes."""
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 from pathlib import Path
@@ -16,8 +17,10 @@ from comptoir.commands.server import configure_logging
 from comptoir.demo import DEMO_ACCOUNTS, DEMO_BRAND_NAME, demo_replay_items
 from comptoir.domain.enums import AccountKind, Platform
 from comptoir.replay.sender import ReplayOptions, run_replay
+from comptoir.replies.library import seed_starter_templates
 from comptoir.runtime import build_runtime
 from comptoir.settings import Settings, get_settings
+from comptoir.web.ui.people import agent_id_by_email, set_password
 
 
 def setup_demo(settings: Settings) -> dict[str, Any]:
@@ -44,8 +47,15 @@ def setup_demo(settings: Settings) -> dict[str, Any]:
     for email, name, role in DEMO_AGENTS:
         admin.create_agent(db, brand_ids=[brand_id], email=email, name=name, role=role, team_ids=[team_id])
     token = admin.create_token(db, brand_id, label="demo")
+    # First run: the demo agent can log in at once (its password is printed), and replies have templates.
+    login = {"email": DEMO_AGENTS[0][0], "password": secrets.token_urlsafe(9)}
+    for email, _name, _role in DEMO_AGENTS:
+        agent_id = agent_id_by_email(db, email)
+        if agent_id is not None:
+            set_password(db, agent_id, login["password"])
+    seed_starter_templates(db, brand_id)
     db.dispose()
-    return {"brand_id": brand_id, "accounts": accounts, "token": token}
+    return {"brand_id": brand_id, "accounts": accounts, "token": token, "login": login}
 
 
 DEMO_AGENTS = (
@@ -101,6 +111,8 @@ def demo(
                 "",
                 "Comptoir demo",
                 f"  Open:       {base_url}/",
+                f"  Log in:     {info['login']['email']} / {info['login']['password']}"
+                " (same password for sam@ and nadia@demo.comptoir)",
                 f"  API docs:   {base_url}/docs",
                 f"  API token:  {info['token']}",
                 f"  Accounts:   {json.dumps(info['accounts'])}",

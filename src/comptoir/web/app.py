@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from comptoir import __version__
 from comptoir.jobs.worker import Worker, start_in_threads
 from comptoir.runtime import Runtime, build_runtime
-from comptoir.web import pages
+from comptoir.web import pages, ui
 from comptoir.web.api import conversations, ingest
 from comptoir.web.auth import TokenCache
 from comptoir.web.errors import install_error_handlers
@@ -59,4 +59,5 @@ def create_app(runtime: Runtime | None = None, *, run_jobs: bool | None = None) 
     app.include_router(ingest.router)
     app.include_router(conversations.router)
     app.include_router(pages.router)
+    ui.install(app)
     return app

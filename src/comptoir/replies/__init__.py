@@ -1,0 +1,1 @@
+"""Replies: templates with variables, the template library, and the reply coach."""
