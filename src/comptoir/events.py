@@ -37,6 +37,8 @@ class EventBus:
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
         self.jobs_available = threading.Event()
+        #: Set when SLA timers were added or moved (here or, through NOTIFY, in another process).
+        self.timers_changed = threading.Event()
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         with self._lock:
@@ -50,6 +52,8 @@ class EventBus:
         return unsubscribe
 
     def publish(self, event: Event) -> None:
+        if event.kind == "sla.timers_changed":
+            self.timers_changed.set()
         with self._lock:
             subscribers = list(self._subscribers)
         for subscriber in subscribers:

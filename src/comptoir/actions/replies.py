@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from comptoir import clock
 from comptoir.actions import audit
+from comptoir.actions.sla import recompute as recompute_sla
 from comptoir.domain.enums import DeliveryStatus, Direction, ProcessingState
 from comptoir.errors import ConversationNotFound, ValidationFailed
 from comptoir.events import Event, publish_on_commit
@@ -88,6 +89,7 @@ def queue_reply(
             if conv.first_response_at is None:
                 values["first_response_at"] = now
             tx.conn.execute(update(c).where(c.c.id == conversation_id).values(**values))
+            recompute_sla(tx, conversation_id)
             enqueue(tx, DELIVER_MESSAGE, {"message_id": message_id}, lock=f"outbox:{conversation_id}")
             audit.record(
                 tx,

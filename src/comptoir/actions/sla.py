@@ -196,18 +196,26 @@ def conversation_events(conn: Connection, conversation_id: int) -> list[Conversa
     return events
 
 
-def recompute(
-    tx: Tx, conversation_id: int, extra: tuple[ConversationEvent, ...] = ()
-) -> SlaEvaluation | None:
-    """Re-evaluate a conversation's clocks and store its deadlines and timers (in the caller's transaction)."""
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The policy that applies to a conversation (None: no policy matches) and its clocks now."""
+
+    policy: StoredPolicy | None
+    evaluation: SlaEvaluation | None
+
+
+def assess(conn: Connection, conversation_id: int, extra: tuple[ConversationEvent, ...] = ()) -> Assessment:
+    """Match the brand's policies and evaluate the conversation's clocks (read-only)."""
     c, a = t.conversations, t.accounts
-    conv = tx.conn.execute(
+    conv = conn.execute(
         select(c, a.c.platform, a.c.kind).join(a, a.c.id == c.c.account_id).where(c.c.id == conversation_id)
     ).first()
     if conv is None:
         raise NotFound(f"conversation {conversation_id} not found")
-    calendar = calendar_for(tx.conn, conv.brand_id, conv.account_id)
-    stored = policies_for(tx.conn, conv.brand_id, calendar)
+    if conv.merged_into is not None:
+        return Assessment(None, None)
+    calendar = calendar_for(conn, conv.brand_id, conv.account_id)
+    stored = policies_for(conn, conv.brand_id, calendar)
     context = PolicyContext(
         account_id=conv.account_id,
         account_family=AccountKind(conv.kind).value,
@@ -218,8 +226,21 @@ def recompute(
         language=conv.language,
     )
     chosen = match_policy([s.policy for s in stored], context)
-    timers = t.sla_timers
-    if chosen is None or conv.merged_into is not None:
+    if chosen is None:
+        return Assessment(None, None)
+    policy = next(s for s in stored if s.policy is chosen)
+    events = [*conversation_events(conn, conversation_id), *extra]
+    return Assessment(policy, evaluate_clocks(events, chosen.targets, chosen.measure(), clock.now()))
+
+
+def recompute(
+    tx: Tx, conversation_id: int, extra: tuple[ConversationEvent, ...] = ()
+) -> SlaEvaluation | None:
+    """Re-evaluate a conversation's clocks and store its deadlines and timers (in the caller's transaction)."""
+    c, timers = t.conversations, t.sla_timers
+    assessment = assess(tx.conn, conversation_id, extra)
+    evaluation = assessment.evaluation
+    if assessment.policy is None or evaluation is None:
         tx.conn.execute(
             update(c)
             .where(c.c.id == conversation_id)
@@ -235,11 +256,6 @@ def recompute(
             delete(timers).where(timers.c.conversation_id == conversation_id, timers.c.fired_at.is_(None))
         )
         return None
-    policy_id = next(s.id for s in stored if s.policy is chosen)
-    now = clock.now()
-    evaluation = evaluate_clocks(
-        [*conversation_events(tx.conn, conversation_id), *extra], chosen.targets, chosen.measure(), now
-    )
 
     def running_due(result: Any) -> datetime | None:
         return result.due_at if result.state.value == "running" else None
@@ -250,7 +266,7 @@ def recompute(
         update(c)
         .where(c.c.id == conversation_id)
         .values(
-            sla_policy_id=policy_id,
+            sla_policy_id=assessment.policy.id,
             first_response_due_at=dues[0],
             next_response_due_at=dues[1],
             resolution_due_at=dues[2],

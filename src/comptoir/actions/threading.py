@@ -198,6 +198,18 @@ def merge_conversations(tx: Tx, *, into: int, other: int) -> None:
     tx.conn.execute(
         update(c)
         .where(c.c.id == other)
-        .values(merged_into=into, status=ConversationStatus.RESOLVED.value, waiting_since=None)
+        .values(
+            merged_into=into,
+            status=ConversationStatus.RESOLVED.value,
+            waiting_since=None,
+            next_sla_deadline_at=None,
+            first_response_due_at=None,
+            next_response_due_at=None,
+            resolution_due_at=None,
+        )
     )
     tx.conn.execute(delete(t.thread_links).where(t.thread_links.c.conversation_id == other))
+    # The merged conversation's clocks stop; the surviving one is re-evaluated by the pipeline's SLA step.
+    tx.conn.execute(
+        delete(t.sla_timers).where(t.sla_timers.c.conversation_id == other, t.sla_timers.c.fired_at.is_(None))
+    )

@@ -67,9 +67,13 @@ def worker() -> None:
         stop.set()
         w.stop()
 
+    from comptoir.jobs.timers import start_timer_thread
+
+    timers = start_timer_thread(runtime)
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     w.run_forever()
+    timers.stop()
 
 
 @db_app.command("upgrade")

@@ -15,6 +15,7 @@ from comptoir.actions.contacts import upsert_contact
 from comptoir.actions.threading import thread_private, thread_public
 from comptoir.domain.enums import ConversationStatus, Direction, Visibility
 from comptoir.pipeline.context import MessageContext, Step, StepResult
+from comptoir.pipeline.sla_step import Sla
 from comptoir.pipeline.triage_step import Triage
 from comptoir.store import tables as t
 
@@ -164,5 +165,5 @@ class UpdateConversation:
         return StepResult(True, "; ".join(reasons) or "activity recorded")
 
 
-#: The pipeline, in order. Routing, SLA and acknowledgement steps slot in after "triage".
-STEPS: list[Step] = [Validate(), UpsertContact(), Thread(), Triage(), UpdateConversation()]
+#: The pipeline, in order.
+STEPS: list[Step] = [Validate(), UpsertContact(), Thread(), Triage(), UpdateConversation(), Sla()]
