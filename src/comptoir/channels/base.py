@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol, TypeAlias, runtime_checkable
@@ -218,6 +218,8 @@ class AccountCredentials:
     access_token: str
     app_secret: str | None = None
     human_agent: bool = False
+    # The account's settings (secrets decrypted): SMTP server for email, callback URL for the API channel.
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +231,9 @@ class OutboundRequest:
     last_customer_message_at: datetime | None = None  # Meta DIRECT: opens the 24 h / 7 d window
     in_reply_to_created_at: datetime | None = None  # Meta PRIVATE_TO_COMMENT: the 7-day rule
     idempotency_key: str | None = None  # Meta: sent as `metadata`, echoed back in the echo event
+    # What the outbox knows besides (message id, conversation id, subject and references of the parent
+    # email...), for connectors that need it; platform connectors ignore it.
+    context: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,9 +34,19 @@ def account_create(
     callback_url: str | None = typer.Option(
         None, "--callback-url", help="API accounts: where replies are POSTed."
     ),
+    app: int | None = typer.Option(None, "--app", help="Platform app id (facebook, instagram, x)."),
+    access_token: str | None = typer.Option(
+        None, "--access-token", help="The account's access token (encrypted at rest, never shown again)."
+    ),
 ) -> None:
     """Create an account; prints {"id": ...} (API accounts also get their callback signing secret)."""
-    db = build_runtime().db
+    from comptoir.channels.apps import require_app_for
+    from comptoir.secrets import encrypt
+
+    runtime = build_runtime()
+    db = runtime.db
+    if app is not None:
+        guarded(lambda: require_app_for(db, runtime.settings, app, platform))
     emit(
         guarded(
             lambda: admin.create_account(
@@ -49,6 +59,8 @@ def account_create(
                 region=region,
                 redirect_to=redirect_to,
                 callback_url=callback_url,
+                app_id=app,
+                access_token_enc=encrypt(access_token, runtime.settings) if access_token else None,
             )
         )
     )

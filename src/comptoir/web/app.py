@@ -16,6 +16,7 @@ from comptoir.web import pages, ui
 from comptoir.web.api import conversations, ingest
 from comptoir.web.auth import TokenCache
 from comptoir.web.errors import install_error_handlers
+from comptoir.web.webhooks import router as webhooks_router
 
 log = logging.getLogger(__name__)
 
@@ -59,5 +60,6 @@ def create_app(runtime: Runtime | None = None, *, run_jobs: bool | None = None) 
     app.include_router(ingest.router)
     app.include_router(conversations.router)
     app.include_router(pages.router)
+    app.include_router(webhooks_router)
     ui.install(app)
     return app

@@ -1,0 +1,1 @@
+"""Web chat: the brand's embeddable widget (served by :mod:`comptoir.web.webchat`)."""
