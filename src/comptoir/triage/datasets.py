@@ -46,6 +46,15 @@ LICENCE_USE: dict[str, str] = {
 }
 
 
+# Licence of each source the shipped model learns from (recorded in the model's meta.json).
+TRAINING_LICENCES: dict[str, str] = {
+    "seed_fr": "AGPL-3.0-or-later (written for Comptoir)",
+    "seed_en": "AGPL-3.0-or-later (written for Comptoir)",
+    "banking77": "CC BY 4.0 (PolyAI-LDN/task-specific-datasets)",
+    "clinc150": "CC BY 3.0 (clinc/oos-eval)",
+}
+
+
 def seed_examples() -> list[Example]:
     out: list[Example] = []
     for path in sorted(SEED_DIR.glob("seed_*.txt")):

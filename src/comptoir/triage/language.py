@@ -8,6 +8,7 @@ and, for short or uncertain Latin-script texts, French and English function word
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 from typing import Any
@@ -86,6 +87,9 @@ def _get_identifier() -> Any:
 
                 identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
                 identifier.set_languages(list(CANDIDATES))
+                # Drop the full 97-language tables kept for a later reset (pinned py3langid 0.4.0): ~60 MB.
+                identifier._full_model = (identifier.nb_ptc, identifier.nb_pc, identifier.nb_classes)
+                gc.collect()
                 _identifier = identifier
     return _identifier
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from comptoir.triage import model as model_mod
-from comptoir.triage.datasets import LICENCE_USE, Example, seed_examples, training_examples
+from comptoir.triage.datasets import TRAINING_LICENCES, Example, seed_examples, training_examples
 from comptoir.triage.features import analyse
 
 
@@ -33,7 +33,7 @@ def train_shipped(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]
     meta = {
         "name": "comptoir-triage-default",
         "sources": sources,
-        "licences": {name: use for name, use in LICENCE_USE.items() if use == "train"},
+        "licences": {name: TRAINING_LICENCES[name] for name in sources},
         "counts": {s: sum(1 for e in examples if e.source == s) for s in sources},
     }
     bundle = fit_examples(examples, meta=meta)
