@@ -138,7 +138,7 @@ def test_a_restarted_service_fires_missed_timers_and_concurrent_services_fire_ea
 ) -> None:
     from tests.support import make_env
 
-    brand_id, account_id, token, _ = make_env(runtime)
+    brand_id, account_id, _token, _ = make_env(runtime)
     sla.create_policy(
         runtime.db, brand_id, name="p", targets={"first_response_minutes": 1, "business_hours": False}
     )
