@@ -89,7 +89,7 @@ def render(body: str, variables: Mapping[str, str]) -> str:
         return match.group(0)
 
     text = VARIABLE.sub(substitute, body)
-    text = re.sub(r"[ \t]+([,.!?;:])", r"\1", text)
+    text = re.sub(r"[ \t]+([,.])", r"\1", text)  # French keeps its space before ! ? ; :
     text = re.sub(r"[ \t]{2,}", " ", text)
     text = re.sub(r"(?m)^[ \t]+|[ \t]+$", "", text)
     return text.strip()
