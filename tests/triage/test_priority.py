@@ -81,3 +81,10 @@ def test_result_is_frozen_and_contract_shaped(judge: Judge) -> None:
         pass
     else:
         raise AssertionError("TriageResult must be frozen")
+
+
+def test_judgements_record_each_step_with_reasons(judge: Judge) -> None:
+    r = judge(COMPLAINT)
+    names = [j.name for j in r.judgements()]
+    assert names == ["lang", "spam", "sentiment", "intent", "urgency", "needs_reply", "influence", "priority"]
+    assert all(j.reasons for j in r.judgements() if j.name in ("lang", "intent", "urgency", "priority"))

@@ -72,6 +72,20 @@ class TriageResult:
     reasons: dict[str, tuple[str, ...]] = field(default_factory=dict)
     model_version: str = ""
 
+    def judgements(self) -> tuple[Judgement, ...]:
+        """One record per judgement (value, score, reasons): what each pipeline step stores on the message."""
+        r = self.reasons
+        return (
+            Judgement("lang", self.lang, 1.0, r.get("lang", ())),
+            Judgement("spam", self.spam, 1.0 if self.spam else 0.0, r.get("spam", ())),
+            Judgement("sentiment", self.sentiment, self.sentiment_score, r.get("sentiment", ())),
+            Judgement("intent", self.intent, self.intent_score, r.get("intent", ())),
+            Judgement("urgency", self.urgency, 1.0, r.get("urgency", ())),
+            Judgement("needs_reply", self.needs_reply, 1.0, r.get("needs_reply", ())),
+            Judgement("influence", self.influence.label, self.influence.score, r.get("influence", ())),
+            Judgement("priority", self.priority, self.priority / 100, self.explanation),
+        )
+
     def to_contract(self, message_id: str | None = None) -> dict[str, Any]:
         """The JSON object of the `comptoir triage classify` contract (label values exactly as documented)."""
         out: dict[str, Any] = {}
