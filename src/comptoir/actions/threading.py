@@ -152,6 +152,15 @@ def thread_public(
     return ThreadDecision(conversation_id, created, False, merged, reason)
 
 
+def conversation_of_message(tx: Tx, account_id: int, external_id: str) -> int | None:
+    """The (surviving) conversation of a stored message, or None if it is unknown or not threaded yet."""
+    m = t.messages
+    value = tx.conn.execute(
+        select(m.c.conversation_id).where(m.c.account_id == account_id, m.c.external_id == external_id)
+    ).scalar_one_or_none()
+    return _resolve_merged(tx, int(value)) if value is not None else None
+
+
 def _resolve_merged(tx: Tx, conversation_id: int) -> int:
     c = t.conversations
     seen = set()

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from comptoir.actions import audit
 from comptoir.actions.contacts import upsert_contact
-from comptoir.actions.threading import thread_private, thread_public
+from comptoir.actions.threading import ThreadDecision, conversation_of_message, thread_private, thread_public
 from comptoir.domain.enums import ConversationStatus, Direction, Visibility
 from comptoir.pipeline.context import MessageContext, Step, StepResult
 from comptoir.pipeline.sla_step import Sla
@@ -73,6 +73,14 @@ class Thread:
                 contact_id=ctx.contact_id,
                 at=ctx.effective_at,
                 reopen_window=timedelta(days=ctx.settings.reopen_window_days),
+            )
+        elif (
+            ctx.direction != Direction.INBOUND
+            and ctx.in_reply_to
+            and (parent := conversation_of_message(ctx.tx, ctx.account.id, ctx.in_reply_to))
+        ):
+            decision = ThreadDecision(
+                parent, False, False, (), f"reply to {ctx.in_reply_to} in conversation {parent}"
             )
         elif ctx.external_id and (ctx.visibility == Visibility.PUBLIC or ctx.in_reply_to):
             decision = thread_public(

@@ -13,7 +13,7 @@ from comptoir import __version__
 from comptoir.jobs.worker import Worker, start_in_threads
 from comptoir.runtime import Runtime, build_runtime
 from comptoir.web import pages, ui
-from comptoir.web.api import conversations, ingest
+from comptoir.web.api import accounts, conversations, ingest
 from comptoir.web.auth import TokenCache
 from comptoir.web.errors import install_error_handlers
 from comptoir.web.webhooks import router as webhooks_router
@@ -34,8 +34,12 @@ def create_app(runtime: Runtime | None = None, *, run_jobs: bool | None = None) 
             count = 1
         if run_jobs is False:
             count = 0
+        timers = None
         if count:
+            from comptoir.jobs.timers import start_timer_thread
+
             workers = start_in_threads(rt, count)
+            timers = start_timer_thread(rt)
         if not rt.db.is_sqlite:
             from comptoir.jobs.listener import start_listener
 
@@ -46,6 +50,8 @@ def create_app(runtime: Runtime | None = None, *, run_jobs: bool | None = None) 
             stop.set()
             for worker in workers:
                 worker.stop()
+            if timers is not None:
+                timers.stop()
 
     app = FastAPI(
         title="Comptoir",
@@ -59,6 +65,7 @@ def create_app(runtime: Runtime | None = None, *, run_jobs: bool | None = None) 
     install_error_handlers(app)
     app.include_router(ingest.router)
     app.include_router(conversations.router)
+    app.include_router(accounts.router)
     app.include_router(pages.router)
     app.include_router(webhooks_router)
     ui.install(app)
