@@ -49,7 +49,7 @@ CANDIDATES = (
     "vi",
 )
 FR_WORDS = frozenset(
-    "le les des une et est pas je tu vous il elle nous ils du au aux pour sur avec dans mais ou qui stp allo "
+    "le les des un une et est pas je tu vous il elle nous ils du au aux pour sur avec dans mais ou qui stp allo "
     "bah hs ne plus ca c'est j'ai merci bonjour svp depuis toujours encore mon ma mes ton ta votre vos sont suis ai a "
     "fait faire rien tout tres trop bien quand comment pourquoi chez moi toi lui leur cette ce ces on "
     "aussi deja jamais bonsoir salut oui non idem pareil meme rien chez d'internet l'appli j'attends n'est "
@@ -128,17 +128,13 @@ def detect(text: str) -> tuple[str, float, str]:
         if strong_other:
             return best, best_p, f"character model {best} {best_p:.2f}"
     short = letters < 40
-    if fr_hits != en_hits and (short or best not in ("fr", "en") or best_p < 0.9):
-        code = "fr" if fr_hits > en_hits else "en"
-        return (
-            code,
-            0.9 if abs(fr_hits - en_hits) > 1 else 0.75,
-            f"function words fr {fr_hits} / en {en_hits}",
-        )
+    accents = len(_FRENCH_ACCENTS.findall(text.lower()))
+    fr_score = fr_hits + 0.75 * min(accents, 2)
+    if fr_score != en_hits and (short or best not in ("fr", "en") or best_p < 0.9):
+        code = "fr" if fr_score > en_hits else "en"
+        why = f"function words fr {fr_hits} / en {en_hits}" + (f", {accents} French accents" if accents else "")
+        return code, 0.9 if abs(fr_score - en_hits) > 1 else 0.75, why
     if best in ("fr", "en"):
         return best, best_p, f"character model {best} {best_p:.2f}"
-    accents = len(_FRENCH_ACCENTS.findall(text.lower()))
-    if accents:
-        return "fr", 0.6, "short text with French accents"
     code = "fr" if probs.get("fr", 0.0) >= probs.get("en", 0.0) else "en"
     return code, 0.5, "short text, fr/en prior"
