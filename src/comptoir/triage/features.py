@@ -42,9 +42,24 @@ def _lexicon_sentiment(
     pos = neg = 0.0
     pos_words: list[str] = []
     neg_words: list[str] = []
+    skip: set[int] = set()
+    starts = lexicons.phrase_index(lang)
+    for i, word in enumerate(words):
+        for parts, phrase, phrase_value in starts.get(word, ()):
+            n = len(parts)
+            if tuple(words[i : i + n]) == parts and not skip.intersection(range(i, i + n)):
+                skip.update(range(i, i + n))
+                if phrase_value > 0:
+                    pos += phrase_value
+                    pos_words.append(phrase)
+                else:
+                    neg -= phrase_value
+                    neg_words.append(phrase)
     negate_until = -1
     boost = 1.0
     for i, word in enumerate(words):
+        if i in skip:
+            continue
         if word in negators:
             negate_until = i + 3
             continue

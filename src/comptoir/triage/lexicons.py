@@ -249,6 +249,37 @@ war:-2 tired:-1.5 sorry:-0.5 unfortunately:-1.5 sadly:-2 miss:-1 missed:-1.5 bor
 garbage:-3 ruined:-3 ruin:-2.5 fault:-1.5 complaint:-2 complain:-2 refund:-1 overcharged:-2.5 charged:-1 crashed:-2 crashing:-2
 """.split()
 
+# Multi-word expressions scored before single words (their words are then skipped).
+PHRASES: dict[str, dict[str, float]] = {
+    "fr": {
+        "pas mal": 1.5, "pas terrible": -1.5, "pas top": -1.5, "pas genial": -1.5, "pas normal": -2.0,
+        "pas possible": -1.5, "n'importe quoi": -2.5, "trop bien": 2.5, "trop cool": 2.5, "au top": 2.5,
+        "de merde": -3.0, "a chier": -3.0, "bonne journee": 1.0, "bonne continuation": 1.5, "bon courage": 0.5,
+        "pas content": -2.5, "pas contente": -2.5, "pas satisfait": -2.5, "pas satisfaite": -2.5,
+        "foutage de gueule": -3.0, "se moque": -2.0, "se moquer": -2.0, "prendre pour des": -2.0,
+        "rien a dire": 1.5, "rien a redire": 2.0, "sans probleme": 1.0, "sans souci": 1.0, "ca marche": 0.5,
+        "c'est regle": 1.5, "mille merci": 3.0, "grand merci": 3.0, "coup de coeur": 2.5, "ras le bol": -2.5,
+    },
+    "en": {
+        "not bad": 1.5, "no problem": 1.0, "no worries": 1.0, "well done": 2.5, "good job": 2.5, "great job": 3.0,
+        "not happy": -2.5, "not impressed": -2.0, "not good": -2.0, "not great": -1.5, "not working": -2.0,
+        "thanks for nothing": -3.0, "piece of crap": -3.0, "piece of shit": -3.0, "fed up": -2.5,
+        "sick of": -2.5, "tired of": -2.0, "never again": -2.5, "worst ever": -3.0, "can't wait": 2.0,
+        "cannot wait": 2.0, "look forward": 1.5, "looking forward": 1.5, "so much fun": 2.5, "thank god": 1.0,
+    },
+}
+
+@lru_cache(maxsize=4)
+def phrase_index(lang: str) -> dict[str, list[tuple[tuple[str, ...], str, float]]]:
+    """First word → [(words, phrase, valence)] for the language (both tables for other languages)."""
+    table = PHRASES.get(lang) or {**PHRASES["en"], **PHRASES["fr"]}
+    index: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
+    for phrase, value in table.items():
+        parts = tuple(phrase.split())
+        index.setdefault(parts[0], []).append((parts, phrase, value))
+    return index
+
+
 POSITIVE_EMOJI = set("😀😃😄😁😊🙂😍🥰❤💕💖💙💚💛🧡💜👍👏🙏🎉✨💯😘😎🤩🥳🌟⭐☺😇🤗💪🙌😂🤣")
 NEGATIVE_EMOJI = set("😡😠🤬😤😢😭😞😩😫👎💩🙄😒😑🤦😔😟😕☹😖😣😰😱💔😪")
 POSITIVE_EMOTICONS = re.compile(r"(?:(?<=\s)|^)(?:[:;=]-?[\)\]dp]|<3|\^\^|\^_\^)(?!\w)")
