@@ -42,7 +42,7 @@ def test_processing_threads_and_records_a_trail(env: Env) -> None:
     assert stored["id"] == msg_id
     assert stored["processing_state"] == "processed"
     steps = [entry["step"] for entry in stored["pipeline"]]
-    assert steps == ["validate", "contact", "thread", "triage", "conversation", "sla"]
+    assert steps == ["validate", "contact", "thread", "triage", "conversation", "sla", "acknowledge"]
     assert stored["triage"]["lang"] == "en"
     assert stored["triage"]["intent"] in {"complaint", "request"}
     assert detail["intent"] == stored["triage"]["intent"]
@@ -161,12 +161,22 @@ def test_openapi_is_served(env: Env) -> None:
 
 
 def test_inbox_filters_on_triage_and_hides_noise_unless_asked(env: Env) -> None:
-    env.post(message("n1", author="spammer", text="WIN a FREE iPhone!!! Click here http://bit.ly/xx #contest #giveaway"))
-    env.post(message("n2", author="ana", text="Bonjour, ma facture est fausse : vous m'avez prélevé deux fois 49 €."))
+    env.post(
+        message(
+            "n1", author="spammer", text="WIN a FREE iPhone!!! Click here http://bit.ly/xx #contest #giveaway"
+        )
+    )
+    env.post(
+        message(
+            "n2", author="ana", text="Bonjour, ma facture est fausse : vous m'avez prélevé deux fois 49 €."
+        )
+    )
     env.process()
     get = env.client.get
     default = get("/api/v1/conversations?sort=priority", headers=env.headers).json()["conversations"]
-    everything = get("/api/v1/conversations?sort=priority&noise=include", headers=env.headers).json()["conversations"]
+    everything = get("/api/v1/conversations?sort=priority&noise=include", headers=env.headers).json()[
+        "conversations"
+    ]
     only = get("/api/v1/conversations?sort=priority&noise=only", headers=env.headers).json()["conversations"]
     assert [c["preview"][:7] for c in default] == ["Bonjour"]
     assert [c["preview"][:7] for c in everything] == ["Bonjour", "WIN a F"]

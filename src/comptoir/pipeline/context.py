@@ -40,6 +40,7 @@ class MessageContext:
     received_at: datetime
     in_reply_to: str | None
     thread_key: str | None
+    raw: Any = None
     effective_at: datetime = field(init=False)
     contact_id: int | None = None
     conversation_id: int | None = None

@@ -59,6 +59,7 @@ def process_message(
             received_at=row.received_at,
             in_reply_to=row.in_reply_to,
             thread_key=row.thread_key,
+            raw=row.raw,
         )
         run_steps(ctx, STEPS if steps is None else steps)
         tx.conn.execute(

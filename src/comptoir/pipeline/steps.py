@@ -14,6 +14,7 @@ from comptoir.actions import audit
 from comptoir.actions.contacts import upsert_contact
 from comptoir.actions.threading import ThreadDecision, conversation_of_message, thread_private, thread_public
 from comptoir.domain.enums import ConversationStatus, Direction, Visibility
+from comptoir.pipeline.ack_step import Acknowledge
 from comptoir.pipeline.context import MessageContext, Step, StepResult
 from comptoir.pipeline.sla_step import Sla
 from comptoir.pipeline.triage_step import Triage
@@ -174,4 +175,12 @@ class UpdateConversation:
 
 
 #: The pipeline, in order.
-STEPS: list[Step] = [Validate(), UpsertContact(), Thread(), Triage(), UpdateConversation(), Sla()]
+STEPS: list[Step] = [
+    Validate(),
+    UpsertContact(),
+    Thread(),
+    Triage(),
+    UpdateConversation(),
+    Sla(),
+    Acknowledge(),
+]

@@ -113,3 +113,31 @@ def policy_create(
         )
     )
     emit({"id": policy_id})
+
+
+ack_app = typer.Typer(
+    help="Automatic acknowledgement rules (honest, marked as automatic).", no_args_is_help=True
+)
+app.add_typer(ack_app, name="ack-rule")
+
+
+@ack_app.command("create")
+def ack_rule_create(
+    brand: int = typer.Option(..., "--brand", help="Brand id."),
+    name: str = typer.Option(..., "--name", help="Rule name."),
+    spec: str = typer.Option(
+        ...,
+        "--spec",
+        help='Rule JSON (or @file): {"when": "out_of_hours|first_contact|wait_exceeds_target", '
+        '"kind": "receipt|delay|redirect", "templates": {"fr": "...", "en": "..."}, "public": false, '
+        '"channels": ["facebook"], "redirect": "https://...", "min_interval_hours": 12}',
+    ),
+    position: int | None = typer.Option(None, help="Order among the brand's rules (default: last)."),
+) -> None:
+    """Add an automatic acknowledgement rule; prints {"id": ...}."""
+    from comptoir.actions.acknowledgements import create_rule
+    from comptoir.commands.output import emit, guarded
+    from comptoir.runtime import build_runtime
+
+    db = build_runtime().db
+    emit({"id": guarded(lambda: create_rule(db, brand, name, _json_option(spec, "--spec"), position))})
