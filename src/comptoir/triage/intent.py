@@ -49,7 +49,10 @@ def judge(
             reasons.append(f'{cue} "{a.cues[cue]}" → {target}')
     problem = any(
         c in a.cues
-        for c in ("outage", "money", "unanswered", "problem", "legal_media", "leave_or_public", "vulnerable_safety")
+        for c in (
+            "outage", "money", "unanswered", "problem", "legal_media", "leave_or_public", "vulnerable_safety",
+            "duration",
+        )
     )
     if a.negative >= a.positive + 2.0 and p["request"] > p["complaint"]:
         p["complaint"] *= 1.8

@@ -27,7 +27,9 @@ def judge(item: TriageInput, a: Analysed, spam_probability: float) -> tuple[bool
     score = spam_probability
     if "spam" in a.cues:
         reasons.append(f'advert/contest cue "{a.cues["spam"]}"')
-        score = max(score, 0.6 if (a.n_urls or a.n_mentions >= 2 or a.is_retweet) else 0.5)
+        score = max(score, 0.6 if (a.n_urls or a.is_retweet or "#" in a.text) else 0.45)
+        if "question" in a.cues:
+            score -= 0.1
         if "problem" in a.cues or "outage" in a.cues or "money" in a.cues:
             score = min(score, 0.4)
     if a.is_retweet:

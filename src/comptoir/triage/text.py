@@ -9,6 +9,7 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "«":
 _URL = re.compile(r"https?://\S+|www\.\S+|\bhttp\b")
 _MENTION = re.compile(r"@\w+")
 _SPACES = re.compile(r"\s+")
+_ELONGATED = re.compile(r"([a-z])\1{2,}")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?]")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 MAX_CHARS = 8000
@@ -28,11 +29,11 @@ def clip(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Lower case, accents stripped, URLs → ' url ', mentions → ' @user ', spaces collapsed."""
+    """Lower case, accents stripped, URLs → ' url ', mentions → ' @user ', letters repeated 3+ times once."""
     text = clip(text).translate(_APOSTROPHES)
     text = _URL.sub(" url ", text)
     text = _MENTION.sub(" @user ", text)
-    text = strip_accents(text.lower())
+    text = _ELONGATED.sub(r"\1", strip_accents(text.lower()))
     return _SPACES.sub(" ", text).strip()
 
 
