@@ -87,7 +87,7 @@ def judge(
                   "vulnerable_safety", "duration")
     if not any(c in a.cues for c in actionable):
         p["complaint"] *= 0.35
-        p["request"] *= 0.6
+        p["request"] *= 0.4
         p["feedback"] *= 1.5
         p["other"] *= 1.5
         reasons.append("no problem or question cue")
