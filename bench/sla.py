@@ -14,7 +14,7 @@ Measured here (pure, no storage):
 * ``contract_cases_per_s``: the ``comptoir sla evaluate`` JSON case path (parse, evaluate, format).
 
 Timer lateness (p50/p99 between a deadline and its fired event with 100,000 pending deadlines on PostgreSQL)
-needs the storage layer and the timer service: see :func:`measure_timer_lateness_postgresql` (TODO).
+needs PostgreSQL (COMPTOIR_TEST_PG_URL): see :func:`measure_timer_lateness_postgresql`.
 """
 
 from __future__ import annotations
@@ -68,15 +68,156 @@ def rate(function: Callable[[], int], repeat: int) -> dict[str, float]:
     return {"median": round(statistics.median(rates)), "best": round(max(rates))}
 
 
-def measure_timer_lateness_postgresql(pending: int = 100_000) -> dict[str, Any]:
-    """TODO(lead): timer lateness with ``pending`` deadlines stored on PostgreSQL.
+def measure_timer_lateness_postgresql(
+    pending: int = 100_000, firing: int = 300, services: int = 2
+) -> dict[str, Any]:
+    """Timer lateness with ``pending`` deadlines stored on PostgreSQL (COMPTOIR_TEST_PG_URL).
 
-    Plan: insert ``pending`` conversations whose next SLA instant (``SlaEvaluation.next_fire_at()``) is spread
-    over the next minutes, start the timer service (one or several workers), record for each fired event
-    ``fired_at - fire_at``, and report p50/p99 lateness in ms (target p99 < 1 s), also after a worker restart.
-    Needs comptoir.store and comptoir.jobs; returns a marker until the lead fills it in.
+    ``pending`` timers lie hours ahead; ``firing`` more are spread over the next 15 seconds. ``services``
+    timer services (as in that many worker processes) run concurrently; for each fired timer we read
+    ``fired_at - fire_at`` back from the database. A restart is simulated half-way: the services stop for
+    two seconds, and the timers that came due meanwhile fire when they start again (their lateness is
+    reported separately, as it is the downtime, not the service).
     """
-    return {"status": "todo", "pending": pending, "reason": "needs the storage layer and the timer service"}
+    import os
+    import threading
+    import time
+    import uuid
+
+    import sqlalchemy as sa
+
+    from comptoir import clock as comptoir_clock
+    from comptoir.actions import admin
+    from comptoir.domain.enums import Platform
+    from comptoir.jobs.timers import TimerService
+    from comptoir.runtime import Runtime
+    from comptoir.settings import Settings
+    from comptoir.store import tables as t
+    from comptoir.store.db import Database
+    from comptoir.store.migrate import upgrade
+
+    admin_url = os.environ.get("COMPTOIR_TEST_PG_URL")
+    if not admin_url:
+        return {"status": "skipped", "reason": "COMPTOIR_TEST_PG_URL is not set"}
+    name = f"bench_timers_{uuid.uuid4().hex[:6]}"
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    db = Database(url)
+    upgrade(db)
+    brand = admin.create_brand(db, "Bench")
+    account = int(admin.create_account(db, brand_id=brand, platform=Platform.API, handle="b")["id"])
+    now = comptoir_clock.now()
+    total = pending + firing
+    with db.transaction() as tx:
+        for offset in range(0, total, 20_000):
+            count = min(20_000, total - offset)
+            tx.conn.execute(
+                sa.insert(t.conversations),
+                [
+                    {
+                        "brand_id": brand,
+                        "account_id": account,
+                        "visibility": "private",
+                        "status": "open",
+                        "priority": 0,
+                        "tags": [],
+                        "last_activity_at": now,
+                        "created_at": now,
+                    }
+                    for _ in range(count)
+                ],
+            )
+        ids = tx.conn.execute(sa.select(t.conversations.c.id).order_by(t.conversations.c.id)).scalars().all()
+        rows = [
+            {
+                "conversation_id": conversation_id,
+                "clock": "first_response",
+                "event": "breach",
+                "cycle_started_at": now,
+                "fire_at": now + timedelta(hours=2, seconds=index),
+            }
+            for index, conversation_id in enumerate(ids[:pending])
+        ]
+        for offset in range(0, len(rows), 20_000):
+            tx.conn.execute(sa.insert(t.sla_timers), rows[offset : offset + 20_000])
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE sla_timers")
+    now = comptoir_clock.now()  # the firing timers are placed relative to when the services start
+    with db.transaction() as tx:
+        tx.conn.execute(
+            sa.insert(t.sla_timers),
+            [
+                {
+                    "conversation_id": conversation_id,
+                    "clock": "first_response",
+                    "event": "breach",
+                    "cycle_started_at": now,
+                    "fire_at": now + timedelta(seconds=2 + 15 * index / firing),
+                }
+                for index, conversation_id in enumerate(ids[pending:])
+            ],
+        )
+    runtime = Runtime(settings=Settings(database_url=url), db=db)
+
+    def run_services(seconds: float) -> None:
+        running = [TimerService(runtime) for _ in range(services)]
+        threads = [threading.Thread(target=service.run_forever, daemon=True) for service in running]
+        for thread in threads:
+            thread.start()
+        time.sleep(seconds)
+        for service in running:
+            service.stop()
+        for thread in threads:
+            thread.join(timeout=5)
+
+    started = time.monotonic()
+    run_services(9.0)  # about half of the firing timers
+    down_from = comptoir_clock.now()
+    time.sleep(2.0)  # "restart": nothing runs
+    down_to = comptoir_clock.now()
+    run_services(max(0.0, 20.0 - (time.monotonic() - started)))
+    timers = t.sla_timers
+    with db.read() as conn:
+        fired = conn.execute(
+            sa.select(timers.c.fire_at, timers.c.fired_at).where(timers.c.fired_at.is_not(None))
+        ).all()
+        still_pending = conn.execute(
+            sa.select(sa.func.count()).select_from(timers).where(timers.c.fired_at.is_(None))
+        ).scalar_one()
+    # Timers that came due while no service ran (plus the restart itself) are the downtime's, not the service's.
+    restart_end = down_to + timedelta(seconds=1)
+    live = sorted(
+        (r.fired_at - r.fire_at).total_seconds() * 1000
+        for r in fired
+        if not down_from <= r.fire_at <= restart_end
+    )
+    during_restart = sorted(
+        (r.fired_at - r.fire_at).total_seconds() * 1000
+        for r in fired
+        if down_from <= r.fire_at <= restart_end
+    )
+    db.dispose()
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    engine.dispose()
+
+    def pct(values: list[float], q: float) -> float | None:
+        return round(values[min(len(values) - 1, int(q * len(values)))], 1) if values else None
+
+    return {
+        "pending_deadlines": pending,
+        "fired": len(fired),
+        "expected_to_fire": firing,
+        "still_pending": int(still_pending),
+        "services": services,
+        "lateness_ms_p50": pct(live, 0.5),
+        "lateness_ms_p99": pct(live, 0.99),
+        "lateness_ms_max": pct(live, 1.0),
+        "fired_after_restart": len(during_restart),
+        "after_restart_lateness_ms_max": pct(during_restart, 1.0),
+    }
 
 
 def main() -> None:
