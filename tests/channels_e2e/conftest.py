@@ -24,6 +24,7 @@ from comptoir.simulators.meta import MetaSimConfig, MetaSimulator
 from comptoir.simulators.x import XSimConfig, XSimulator
 from comptoir.store import tables as t
 from comptoir.web.app import create_app
+from tests.channels_email.conftest import mail_servers, unique  # noqa: F401  (fixtures for test_email)
 from tests.conftest import ThreadedServer
 
 META_SECRET = "meta-app-secret"

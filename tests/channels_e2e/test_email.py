@@ -28,7 +28,7 @@ from comptoir.domain.enums import Platform
 from comptoir.jobs.worker import Worker
 from comptoir.runtime import Runtime
 from comptoir.store import tables as t
-from tests.channels_email.conftest import MailServers, mail_servers, unique  # noqa: F401
+from tests.channels_email.conftest import MailServers
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -65,7 +65,7 @@ def customer_inbox(
     return found[0]
 
 
-def test_email_in_reply_out_threaded(runtime: Runtime, mail_servers: MailServers, unique: str) -> None:  # noqa: F811
+def test_email_in_reply_out_threaded(runtime: Runtime, mail_servers: MailServers, unique: str) -> None:
     servers = mail_servers
     brand = admin.create_brand(runtime.db, "Lumeo")
     account = int(
@@ -142,7 +142,7 @@ def test_email_in_reply_out_threaded(runtime: Runtime, mail_servers: MailServers
 
 def test_automated_mail_is_flagged_for_loop_prevention(
     runtime: Runtime, mail_servers: MailServers, unique: str
-) -> None:  # noqa: F811
+) -> None:
     servers = mail_servers
     brand = admin.create_brand(runtime.db, "Lumeo")
     account = int(
