@@ -177,19 +177,24 @@ async def event_stream(request: Request, agent: CurrentAgent = Depends(current_a
                 pass
 
     unsubscribe = bus.subscribe(on_event)
+    ping_seconds = float(getattr(request.app.state, "ui_sse_ping_seconds", PING_SECONDS))
 
     async def stream() -> AsyncIterator[str]:
         try:
             yield "retry: 2000\n\n"
             deadline = loop.time() + STREAM_SECONDS
+            last_write = loop.time()
             while loop.time() < deadline:
                 if await request.is_disconnected():
                     break
                 try:
-                    event = await asyncio.wait_for(queue.get(), timeout=PING_SECONDS)
+                    event = await asyncio.wait_for(queue.get(), timeout=min(1.0, ping_seconds))
                 except TimeoutError:
-                    yield ": ping\n\n"
+                    if loop.time() - last_write >= ping_seconds:
+                        last_write = loop.time()
+                        yield ": ping\n\n"
                     continue
+                last_write = loop.time()
                 data = {
                     "conversation_id": event.data.get("conversation_id"),
                     "message_id": event.data.get("message_id"),
