@@ -124,3 +124,11 @@ def test_flood_of_the_same_text_is_noise(judge: Judge) -> None:
 
 def test_gibberish_is_noise(judge: Judge) -> None:
     assert judge("qsdfkj qsdlkfj zxcvbnm").spam
+
+
+def test_huge_and_repetitive_inputs_stay_bounded(judge: Judge) -> None:
+    flood = judge("😡" * 100_000)
+    assert flood.sentiment == "negative" and 0 <= flood.priority <= 100
+    repeated = judge("Plus d'internet ! " * 3000)
+    assert repeated.sentiment == "negative" and repeated.urgency == "high"
+    assert judge("x" * 1_000_000).intent == "other"

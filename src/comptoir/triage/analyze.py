@@ -14,6 +14,7 @@ from comptoir.triage import (
     influence,
     intent,
     language,
+    lexicons,
     model,
     priority,
     reply,
@@ -22,6 +23,7 @@ from comptoir.triage import (
     urgency,
 )
 from comptoir.triage.features import analyse
+from comptoir.triage.text import clip
 from comptoir.triage.types import INTENTS, SENTIMENTS, TriageInput, TriageResult
 
 BATCH = 256
@@ -30,6 +32,9 @@ BATCH = 256
 def load(model_dir: Path | None = None) -> None:
     """Load every model now (the pipeline calls this at start; otherwise done lazily on first use)."""
     language.load()
+    for lang in ("fr", "en", "und"):
+        lexicons.compiled(lang)
+        lexicons.valence_table(lang)
     model.load(model_dir)
 
 
@@ -45,10 +50,10 @@ def _judge_chunk(
     items: Sequence[TriageInput], model_dir: Path | None, seconds_left: float | None
 ) -> list[TriageResult]:
     bundle = model.load(model_dir)
-    langs = [language.detect(item.text) for item in items]
-    analysed = [analyse(item.text, lang) for item, (lang, _, _) in zip(items, langs, strict=True)]
+    texts = [clip(item.text) for item in items]
+    langs = [language.detect(text) for text in texts]
+    analysed = [analyse(text, lang) for text, (lang, _, _) in zip(texts, langs, strict=True)]
     intent_probs, sent_probs = bundle.predict(analysed)
-    texts = [item.text for item in items]
     codes = [lang for lang, _, _ in langs]
     deciders = {"intent": bundle.version, "sentiment": bundle.version}
     plugged = {"intent": False, "sentiment": False}

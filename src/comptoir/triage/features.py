@@ -12,6 +12,7 @@ from comptoir.triage.text import count_mentions, count_urls, letter_count, norma
 
 _CAPS_WORD = re.compile(r"\b[A-ZÀ-Ý]{3,}\b")
 _REPEAT = re.compile(r"(.)\1{3,}")
+MAX_REPEATS = 2  # a word counts at most twice (floods, long emails)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ def _lexicon_sentiment(
                     neg_words.append(phrase)
     negate_until = -1
     boost = 1.0
+    seen: dict[str, int] = {}
     for i, word in enumerate(words):
         if i in skip:
             continue
@@ -69,9 +71,10 @@ def _lexicon_sentiment(
         value = table.get(word)
         if value is None and word.endswith("s"):
             value = table.get(word[:-1])
-        if value is None:
+        if value is None or not value or seen.get(word, 0) >= MAX_REPEATS:
             boost = 1.0
             continue
+        seen[word] = seen.get(word, 0) + 1
         value *= boost
         boost = 1.0
         if i <= negate_until and value > 0:
@@ -84,13 +87,14 @@ def _lexicon_sentiment(
         elif value < 0:
             neg -= value
             neg_words.append(word)
-    for ch in raw:
-        if ch in lexicons.POSITIVE_EMOJI:
-            pos += 1.5
-            pos_words.append(ch)
-        elif ch in lexicons.NEGATIVE_EMOJI:
-            neg += 1.5
-            neg_words.append(ch)
+    emoji_pos = sum(raw.count(ch) for ch in lexicons.POSITIVE_EMOJI if ch in raw)
+    emoji_neg = sum(raw.count(ch) for ch in lexicons.NEGATIVE_EMOJI if ch in raw)
+    if emoji_pos:
+        pos += 1.5 * min(emoji_pos, 3)
+        pos_words.extend(ch for ch in lexicons.POSITIVE_EMOJI if ch in raw)
+    if emoji_neg:
+        neg += 1.5 * min(emoji_neg, 3)
+        neg_words.extend(ch for ch in lexicons.NEGATIVE_EMOJI if ch in raw)
     for _ in lexicons.POSITIVE_EMOTICONS.findall(raw):
         pos += 1.5
         pos_words.append(":)")

@@ -205,6 +205,7 @@ heureux:2 contents:2 satisfaits:2 valeur:0.5 qualite:1 innovation:1 innovante:1 
 confiance:1.5 fiable:2 rapidement:1 simple:1 pratique:1.5 merveille:3 merveilleuse:3 top:2 topissime:3 kiffe:2.5 kif:2
 """.split()
 _NEG_FR = """
+plus:0 moins:0 tout:0 toute:0 tous:0 seul:0 seule:0
 probleme:-1.5 bug:-1.5 souci:-1.5 panne:-2 lent:-1.5 lente:-1.5 lenteur:-1.5 coupure:-2 coupe:-1 instable:-1.5 retard:-1.5
 inadmissible:-3 honteux:-3 honte:-2.5 scandale:-3 scandaleux:-3 nul:-2.5 nulle:-2.5 nuls:-2.5 pourri:-3 pourris:-3 incompetent:-3
 incompetents:-3 incapable:-2.5 incapables:-3 marre:-2.5 galere:-2 impossible:-1.5 erreur:-1.5 defaillant:-2 catastrophe:-3

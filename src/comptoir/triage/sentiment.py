@@ -32,6 +32,7 @@ def lexicon_balance(a: Analysed) -> float:
 
 
 def lexicon_probabilities(balance: float) -> dict[str, float]:
+    balance = max(-20.0, min(20.0, balance))
     pos = 1.0 / (1.0 + math.exp(-(balance - THRESHOLD) * SLOPE))
     neg = 1.0 / (1.0 + math.exp(-(-balance - THRESHOLD) * SLOPE))
     return {"positive": pos, "negative": neg, "neutral": max(1e-3, 1.0 - pos - neg)}
