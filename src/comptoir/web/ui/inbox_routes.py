@@ -112,7 +112,12 @@ async def inbox_page(request: Request, agent: CurrentAgent = Depends(current_age
 
     data = await run_in_threadpool(load)
     return Page(request, agent).render(
-        "inbox.html", f=f, query=urlencode(f.as_params()), now=clock.now(), **data
+        "inbox.html",
+        f=f,
+        query=urlencode(f.as_params()),
+        now=clock.now(),
+        request_done="resolved" if request.query_params.get("done") == "resolved" else None,
+        **data,
     )
 
 
