@@ -11,6 +11,7 @@ from comptoir.triage import lexicons
 from comptoir.triage.text import count_mentions, count_urls, letter_count, normalise, tokens
 
 _CAPS_WORD = re.compile(r"\b[A-ZÀ-Ý]{3,}\b")
+_HASHTAG = re.compile(r"#(\w+)")
 _REPEAT = re.compile(r"(.)\1{3,}")
 MAX_REPEATS = 2  # a word counts at most twice (floods, long emails)
 
@@ -87,6 +88,16 @@ def _lexicon_sentiment(
         elif value < 0:
             neg -= value
             neg_words.append(word)
+    for tag in _HASHTAG.findall(raw.lower()):
+        for polarity, stems in lexicons.HASHTAG_STEMS.items():
+            if any(stem in tag for stem in stems):
+                if polarity == "negative":
+                    neg += 1.5
+                    neg_words.append("#" + tag)
+                else:
+                    pos += 1.5
+                    pos_words.append("#" + tag)
+                break
     emoji_pos = sum(raw.count(ch) for ch in lexicons.POSITIVE_EMOJI if ch in raw)
     emoji_neg = sum(raw.count(ch) for ch in lexicons.NEGATIVE_EMOJI if ch in raw)
     if emoji_pos:

@@ -98,6 +98,7 @@ personne ne (me )?(repond|rappelle)|jamais rappele|ne repondez (pas|jamais)|vous
 j'attends toujours|toujours rien|toujours en attente|injoignable|impossible (de vous joindre|de joindre)|le service client ne
 """,
     "en": r"""
+(dont|don't|do not|didn't|did not|never|won't|wont) (respond|reply|answer|call back|get back|pick up)|no one (is )?(answering|picking up)|nobody (is )?(answering|picking up)
 heard (nothing|zero)|no help|(or|ou) not\b|no one (has )?(helped|contacted)|been on hold|on hold for|hours on hold|nobody (has )?(helped|contacted)
 no (response|reply|answer|one (answers|replies|responds|called back|got back))|(still|yet) (no|not|waiting|haven't)|haven't (heard|had|received) (back|a reply|a response|anything)
 nobody (answers|replies|responds|called|gets back)|no one (answers|replies|responds|called|gets back)|ignor(ed|ing)|never (called|got) back|no call back
@@ -205,6 +206,7 @@ heureux:2 contents:2 satisfaits:2 valeur:0.5 qualite:1 innovation:1 innovante:1 
 confiance:1.5 fiable:2 rapidement:1 simple:1 pratique:1.5 merveille:3 merveilleuse:3 top:2 topissime:3 kiffe:2.5 kif:2
 """.split()
 _NEG_FR = """
+aide:0 svp:0 stp:0 service:0 client:0 clients:0 cher:-1 chere:-1 inutilisable:-2.5 injoignables:-2.5
 plus:0 moins:0 tout:0 toute:0 tous:0 seul:0 seule:0
 probleme:-1.5 bug:-1.5 souci:-1.5 panne:-2 lent:-1.5 lente:-1.5 lenteur:-1.5 coupure:-2 coupe:-1 instable:-1.5 retard:-1.5
 inadmissible:-3 honteux:-3 honte:-2.5 scandale:-3 scandaleux:-3 nul:-2.5 nulle:-2.5 nuls:-2.5 pourri:-3 pourris:-3 incompetent:-3
@@ -232,6 +234,9 @@ regrette:-1.5 regret:-1.5 decevoir:-2 decoit:-2 lache:-2 laches:-2 honte:-2.5 in
 attente:-1 attendre:-0.5 attends:-0.5 galere:-2 galerer:-2 galerent:-2 relou:-2 chiant:-2.5 chiante:-2.5 saoule:-2 soule:-2 gave:-2
 """.split()
 _POS_EN = """
+help:0 please:0 want:0 pay:0 credit:0 accept:0 number:0 play:0 award:0 awards:0 save:0 care:0 support:0 share:0
+matter:0
+expensive:-1.5 overpriced:-2 unusable:-2.5 unreliable:-2 unprofessional:-2.5 inconvenient:-2 inconvenience:-2
 thank:2 thanks:2 thx:2 great:2.5 awesome:3 amazing:3 love:3 loved:3 loving:2.5 excellent:3 perfect:3 best:2.5 appreciate:2.5
 appreciated:2.5 kudos:3 fantastic:3 wonderful:3 helpful:2.5 brilliant:3 good:1.5 nice:2 happy:2.5 glad:2 pleased:2 impressed:2.5
 beautiful:2.5 fun:2 enjoy:2 enjoyed:2 excited:2.5 exciting:2.5 cool:1.5 win:1.5 winner:2 fixed:1.5 sorted:1 resolved:1.5 quick:1
@@ -251,6 +256,12 @@ death:-2.5 dead:-2 die:-2 died:-2.5 sick:-2 ill:-1.5 hurt:-2 pain:-2 worse:-2.5 
 war:-2 tired:-1.5 sorry:-0.5 unfortunately:-1.5 sadly:-2 miss:-1 missed:-1.5 boring:-2 stupid:-2.5 idiot:-3 dumb:-2.5 trash:-2.5
 garbage:-3 ruined:-3 ruin:-2.5 fault:-1.5 complaint:-2 complain:-2 refund:-1 overcharged:-2.5 charged:-1 crashed:-2 crashing:-2
 """.split()
+
+HASHTAG_STEMS = {
+    "negative": ("suck", "fail", "angry", "worst", "hate", "fuck", "shame", "honte", "nul", "boycott", "scam", "arnaque",
+                 "ripoff", "never", "jamais", "disappoint", "decu", "colere", "marre", "pourri", "time2switch"),
+    "positive": ("love", "best", "great", "awesome", "happy", "thank", "merci", "bravo", "top", "genial", "adore"),
+}
 
 # Multi-word expressions scored before single words (their words are then skipped).
 PHRASES: dict[str, dict[str, float]] = {
