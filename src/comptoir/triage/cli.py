@@ -179,8 +179,11 @@ def eval_command(
     from comptoir.triage.evaluate import evaluate
 
     if (path is None) == (dataset is None):
-        raise typer.BadParameter("give a labelled file or --dataset, not both")
-    examples = load_labelled(path) if path is not None else _named_set(str(dataset), data_dir)
+        raise typer.BadParameter("give either a labelled file or --dataset (exactly one)")
+    try:
+        examples = load_labelled(path) if path is not None else _named_set(str(dataset), data_dir)
+    except (OSError, ValueError, KeyError) as exc:
+        raise typer.BadParameter(f"cannot read the labelled data: {exc}") from exc
     if cross_validate > 1:
         from comptoir.triage.crossval import cross_validate as run_cv
 
@@ -206,8 +209,8 @@ def _read_corrections(path: Path) -> list[Any]:
         for n, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
-            obj = json.loads(line)
             try:
+                obj = json.loads(line)
                 out.append(
                     Correction(
                         text=str(obj["text"]),
@@ -220,7 +223,7 @@ def _read_corrections(path: Path) -> list[Any]:
                         message_id=str(obj["id"]) if obj.get("id") is not None else None,
                     )
                 )
-            except (KeyError, ValueError) as exc:
+            except (KeyError, ValueError, TypeError, AttributeError) as exc:
                 raise typer.BadParameter(f"{path}:{n}: {exc}") from exc
     return out
 
