@@ -7,6 +7,8 @@ to request, thanks without a problem to praise. Every adjustment is listed.
 
 from __future__ import annotations
 
+import re
+
 from comptoir.triage.features import Analysed
 from comptoir.triage.types import INTENTS, Intent
 
@@ -27,7 +29,8 @@ _BOOSTS: tuple[tuple[str, str, float], ...] = (
 PRIORS: dict[str, float] = {
     "complaint": 0.45, "request": 0.25, "praise": 0.08, "feedback": 0.1, "other": 0.08, "spam": 0.04,
 }
-TEMPERATURE = 0.5  # flattens the model's probabilities: it was trained off-domain (banking, assistants)
+TEMPERATURE = 0.5
+_POLITE_OPENING = re.compile(r"^(@user )*(bonjour|bonsoir|hello|hi|hey|salut|coucou|bjr|good (morning|afternoon|evening))\b")  # flattens the model's probabilities: it was trained off-domain (banking, assistants)
 
 
 def judge(
@@ -54,6 +57,13 @@ def judge(
             "duration",
         )
     )
+    major = any(
+        c in a.cues
+        for c in ("outage", "money", "unanswered", "legal_media", "leave_or_public", "vulnerable_safety", "duration")
+    )
+    if "question" in a.cues and not major and a.negative < 2.0 and _POLITE_OPENING.match(a.norm):
+        p["request"] *= 2.5
+        reasons.append("polite question without a major problem → request")
     if a.negative >= a.positive + 2.0 and p["request"] > p["complaint"]:
         p["complaint"] *= 1.8
         reasons.append("strongly negative → complaint rather than request")
