@@ -25,6 +25,7 @@ def test_an_unknown_variable_stays_visible() -> None:
 
 def test_handles_are_not_first_names() -> None:
     assert first_name("@julie_d") == "" and first_name("Julie Dupont") == "Julie" and first_name(None) == ""
+    assert first_name("liam_in_lille") == "" and first_name("gus77") == "" and first_name("Zoé") == "Zoé"
 
 
 TEMPLATES = [

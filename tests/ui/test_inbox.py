@@ -30,8 +30,10 @@ def test_answer_next_orders_by_deadline_then_priority_then_waiting(ws: Workspace
     set_conversation(ws, ids[2], next_sla_deadline_at=None, priority=90, waiting_since=now - timedelta(hours=1), noise=False)
     set_conversation(ws, ids[3], next_sla_deadline_at=None, priority=90, waiting_since=now - timedelta(hours=3), noise=False)
     set_conversation(ws, ids[4], next_sla_deadline_at=None, priority=10, waiting_since=now - timedelta(days=1), noise=False)
+    answered = ws.ingest(ws.a, "o-answered", author={"external_id": "cust-a", "handle": "@ca", "name": "CA"})
+    set_conversation(ws, answered, waiting_since=None, priority=99, next_sla_deadline_at=None, noise=False)
     html = ws.client("alice").get("/").text
-    assert order(html) == [ids[1], ids[0], ids[3], ids[2], ids[4]]
+    assert order(html) == [ids[1], ids[0], ids[3], ids[2], ids[4], answered]
     # Breached deadlines carry their instant for the live countdown.
     assert 'data-deadline="' in html and "data-since=" in html
 

@@ -55,7 +55,8 @@ def first_name(name: str | None) -> str:
     if not name:
         return ""
     word = name.strip().split()[0] if name.strip() else ""
-    return "" if word.startswith("@") else word
+    # Handles ("@julie", "liam_in_lille", "gus77") are not first names.
+    return "" if re.search(r"[@_\d]", word) else word
 
 
 def conversation_reference(conversation_id: int) -> str:

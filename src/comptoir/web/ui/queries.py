@@ -207,6 +207,7 @@ def inbox_select(agent_id: int, brand_ids: list[int], f: InboxFilter, dialect: s
             )
         )
     return query.order_by(
+        c.c.waiting_since.is_(None),  # customers waiting for us first; answered conversations sink
         c.c.next_sla_deadline_at.asc().nulls_last(),
         c.c.priority.desc(),
         c.c.waiting_since.asc().nulls_last(),
