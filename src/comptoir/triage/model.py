@@ -1,15 +1,20 @@
 """The statistical part of the triage: TF-IDF word + character n-grams and cue features → linear models.
 
-One vectoriser feeds every classifier, so a message is vectorised once. Probabilities come from logistic
-regression (well calibrated for linear text models; reported by ``comptoir triage eval``). The bundle is saved with
-joblib under ``src/comptoir/triage/model/`` (shipped) or ``<data_dir>/models/brand-<id>/`` (learned per brand).
+Training uses scikit-learn (``TfidfVectorizer`` + ``LogisticRegression``). What is saved and served is a compact
+numpy-only copy (vocabularies, idf, coefficients) that reproduces scikit-learn's transform and ``predict_proba``
+exactly (checked by tests), so serving does not import scikit-learn or SciPy: faster load, less memory.
+One vectoriser feeds both classifiers (intent, sentiment), so a message is vectorised once. The bundle is saved
+with joblib under ``src/comptoir/triage/model/`` (shipped) or ``<data_dir>/models/brand-<id>/`` (per brand).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +22,6 @@ from typing import Any
 
 import joblib
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from comptoir.clock import isoformat_z, now
 from comptoir.errors import ConfigurationError
@@ -31,6 +33,10 @@ MODEL_FILE = "triage.joblib"
 META_FILE = "meta.json"
 DENSE_WEIGHT = 1.0
 SEED_WEIGHT = 4.0
+WORD_NGRAMS = (1, 2)
+CHAR_NGRAMS = (2, 5)
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
+_WHITE_SPACES = re.compile(r"\s\s+")
 
 
 def text_for_ngrams(a: Analysed) -> str:
@@ -38,28 +44,96 @@ def text_for_ngrams(a: Analysed) -> str:
     return a.norm.replace("@user", " ").replace(" url", " ")
 
 
+def word_ngrams(doc: str) -> list[str]:
+    tokens = _TOKEN.findall(doc.lower())
+    grams = list(tokens)
+    for n in range(2, min(WORD_NGRAMS[1], len(tokens)) + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+def char_wb_ngrams(doc: str) -> list[str]:
+    grams: list[str] = []
+    for word in _WHITE_SPACES.sub(" ", doc.lower()).split():
+        w = " " + word + " "
+        for n in range(CHAR_NGRAMS[0], CHAR_NGRAMS[1] + 1):
+            offset = 0
+            grams.append(w[offset : offset + n])
+            while offset + n < len(w):
+                offset += 1
+                grams.append(w[offset : offset + n])
+            if offset == 0:
+                break
+    return grams
+
+
+@dataclass
+class TfidfPart:
+    """One TF-IDF block (sublinear tf, l2-normalised), as scikit-learn computes it."""
+
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    offset: int
+    kind: str  # "word" | "char_wb"
+
+    def features(self, doc: str) -> tuple[list[int], list[float]]:
+        grams = word_ngrams(doc) if self.kind == "word" else char_wb_ngrams(doc)
+        counts = Counter(g for g in grams if g in self.vocabulary)
+        if not counts:
+            return [], []
+        idx = [self.vocabulary[g] for g in counts]
+        vals = [(1.0 + math.log(c)) * float(self.idf[i]) for i, c in zip(idx, counts.values(), strict=True)]
+        norm = math.sqrt(sum(v * v for v in vals)) or 1.0
+        return [self.offset + i for i in idx], [v / norm for v in vals]
+
+
+@dataclass
+class LinearHead:
+    """A fitted logistic regression: coefficients, intercepts and class order."""
+
+    classes: tuple[str, ...]
+    coef: np.ndarray  # (n_classes, n_features), or (1, n_features) for two classes
+    intercept: np.ndarray
+
+    def proba(self, idx: np.ndarray, vals: np.ndarray) -> dict[str, float]:
+        decision = self.coef[:, idx].astype(np.float64) @ vals + self.intercept
+        if len(self.classes) == 2:
+            p1 = 1.0 / (1.0 + math.exp(-float(decision[0])))
+            probs = [1.0 - p1, p1]
+        else:
+            shifted = np.exp(decision - decision.max())
+            probs = list(shifted / shifted.sum())
+        return {c: float(p) for c, p in zip(self.classes, probs, strict=True)}
+
+
 @dataclass
 class TriageModel:
     version: str
-    word: TfidfVectorizer
-    char: TfidfVectorizer
-    intent: LogisticRegression
-    sentiment: LogisticRegression
+    word: TfidfPart
+    char: TfidfPart
+    dense_offset: int
+    intent: LinearHead
+    sentiment: LinearHead
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def vectorise(self, analysed: Sequence[Analysed]) -> tuple[sparse.csr_matrix, np.ndarray]:
-        norms = [text_for_ngrams(a) for a in analysed]
-        dense = np.vstack([dense_vector(a) for a in analysed]) * DENSE_WEIGHT
-        text = sparse.hstack([self.word.transform(norms), self.char.transform(norms)], format="csr")
-        return sparse.hstack([text, sparse.csr_matrix(dense)], format="csr"), dense
+    def vector(self, a: Analysed) -> tuple[np.ndarray, np.ndarray]:
+        doc = text_for_ngrams(a)
+        w_idx, w_val = self.word.features(doc)
+        c_idx, c_val = self.char.features(doc)
+        dense = dense_vector(a) * DENSE_WEIGHT
+        nz = np.flatnonzero(dense)
+        idx = np.asarray(w_idx + c_idx + [self.dense_offset + int(i) for i in nz], dtype=np.int64)
+        vals = np.asarray(w_val + c_val + [float(dense[i]) for i in nz], dtype=np.float64)
+        return idx, vals
 
     def predict(self, analysed: Sequence[Analysed]) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
         """Per message: intent probabilities and sentiment probabilities."""
-        full, _dense = self.vectorise(analysed)
-        intent_p = self.intent.predict_proba(full)
-        sent_p = self.sentiment.predict_proba(full)
-        intents = [dict(zip(map(str, self.intent.classes_), map(float, row), strict=True)) for row in intent_p]
-        sents = [dict(zip(map(str, self.sentiment.classes_), map(float, row), strict=True)) for row in sent_p]
+        intents: list[dict[str, float]] = []
+        sents: list[dict[str, float]] = []
+        for a in analysed:
+            idx, vals = self.vector(a)
+            intents.append(self.intent.proba(idx, vals))
+            sents.append(self.sentiment.proba(idx, vals))
         return intents, sents
 
     def save(self, directory: Path) -> Path:
@@ -72,6 +146,79 @@ class TriageModel:
         return path
 
 
+@dataclass
+class SklearnParts:
+    """The fitted scikit-learn objects (training side; tests compare the compact model against them)."""
+
+    word: Any
+    char: Any
+    intent: Any
+    sentiment: Any
+
+    def full_matrix(self, analysed: Sequence[Analysed]) -> Any:
+        from scipy import sparse
+
+        norms = [text_for_ngrams(a) for a in analysed]
+        dense = np.vstack([dense_vector(a) for a in analysed]) * DENSE_WEIGHT
+        text = sparse.hstack([self.word.transform(norms), self.char.transform(norms)], format="csr")
+        return sparse.hstack([text, sparse.csr_matrix(dense)], format="csr")
+
+
+def fit_sklearn(
+    examples: Sequence[Example],
+    analysed: Sequence[Analysed],
+    *,
+    weights: Sequence[float] | None = None,
+    random_state: int = 0,
+) -> SklearnParts:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    w = np.asarray(weights if weights is not None else [1.0] * len(examples), dtype=np.float64)
+    norms = [text_for_ngrams(a) for a in analysed]
+    word = TfidfVectorizer(
+        ngram_range=WORD_NGRAMS, min_df=2, max_features=30000, sublinear_tf=True, dtype=np.float32
+    )
+    char = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=CHAR_NGRAMS, min_df=2, max_features=60000, sublinear_tf=True,
+        dtype=np.float32,
+    )
+    text = sparse.hstack([word.fit_transform(norms), char.fit_transform(norms)], format="csr")
+    dense = np.vstack([dense_vector(a) for a in analysed]) * DENSE_WEIGHT
+    full = sparse.hstack([text, sparse.csr_matrix(dense)], format="csr")
+
+    idx_i = [i for i, e in enumerate(examples) if e.intent]
+    intent = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced", random_state=random_state)
+    intent.fit(full[idx_i], [examples[i].intent for i in idx_i], sample_weight=w[idx_i])
+    idx_s = [i for i, e in enumerate(examples) if e.sentiment]
+    sentiment = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced", random_state=random_state)
+    sentiment.fit(full[idx_s], [examples[i].sentiment for i in idx_s], sample_weight=w[idx_s])
+    return SklearnParts(word, char, intent, sentiment)
+
+
+def compact(parts: SklearnParts, version: str, meta: dict[str, Any]) -> TriageModel:
+    word_vocab = {str(k): int(v) for k, v in parts.word.vocabulary_.items()}
+    char_vocab = {str(k): int(v) for k, v in parts.char.vocabulary_.items()}
+
+    def head(clf: Any) -> LinearHead:
+        return LinearHead(
+            classes=tuple(str(c) for c in clf.classes_),
+            coef=np.asarray(clf.coef_, dtype=np.float32),
+            intercept=np.asarray(clf.intercept_, dtype=np.float64),
+        )
+
+    return TriageModel(
+        version=version,
+        word=TfidfPart(word_vocab, np.asarray(parts.word.idf_, dtype=np.float64), 0, "word"),
+        char=TfidfPart(char_vocab, np.asarray(parts.char.idf_, dtype=np.float64), len(word_vocab), "char_wb"),
+        dense_offset=len(word_vocab) + len(char_vocab),
+        intent=head(parts.intent),
+        sentiment=head(parts.sentiment),
+        meta=meta,
+    )
+
+
 def fit(
     examples: Sequence[Example],
     analysed: Sequence[Analysed],
@@ -81,30 +228,13 @@ def fit(
     random_state: int = 0,
 ) -> TriageModel:
     """Train the bundle. ``analysed[i]`` is the analysis of ``examples[i]`` (language detected or given)."""
-    w = np.asarray(weights if weights is not None else [1.0] * len(examples), dtype=np.float64)
-    norms = [text_for_ngrams(a) for a in analysed]
-    word = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=30000, sublinear_tf=True, dtype=np.float32)
-    char = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(2, 5), min_df=2, max_features=60000, sublinear_tf=True, dtype=np.float32
-    )
-    text = sparse.hstack([word.fit_transform(norms), char.fit_transform(norms)], format="csr")
-    dense = np.vstack([dense_vector(a) for a in analysed]) * DENSE_WEIGHT
-    full = sparse.hstack([text, sparse.csr_matrix(dense)], format="csr")
-
-    idx_i = [i for i, e in enumerate(examples) if e.intent]
-    intent = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced", random_state=random_state)
-    intent.fit(full[idx_i], [examples[i].intent for i in idx_i], sample_weight=w[idx_i])
-
-    idx_s = [i for i, e in enumerate(examples) if e.sentiment]
-    sentiment = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced", random_state=random_state)
-    sentiment.fit(full[idx_s], [examples[i].sentiment for i in idx_s], sample_weight=w[idx_s])
-
+    parts = fit_sklearn(examples, analysed, weights=weights, random_state=random_state)
     info = dict(meta or {})
     digest = hashlib.sha256("\n".join(f"{e.text}\t{e.intent}\t{e.sentiment}" for e in examples).encode()).hexdigest()
     info.setdefault("version", digest[:12])
     info["examples"] = len(examples)
     info["trained_at"] = isoformat_z(now())
-    return TriageModel(str(info["version"]), word, char, intent, sentiment, info)
+    return compact(parts, str(info["version"]), info)
 
 
 _cache: dict[Path, TriageModel] = {}
