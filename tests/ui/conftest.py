@@ -104,6 +104,7 @@ def make_workspace(runtime: Runtime, callback_url: str | None = None) -> Workspa
         ("bob", [b.id], "agent"),
         ("sue", [a.id], "supervisor"),
         ("both", [a.id, b.id], "agent"),
+        ("bea", [b.id], "supervisor"),
     ):
         if who == "alice":  # one through the real path; the others reuse its hash (argon2 is slow on purpose)
             ws.agents[who] = create_user(

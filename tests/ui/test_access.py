@@ -18,6 +18,12 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/ui/views", {"name": "mine", "query": "status=open"}),
     ("POST", "/logout", {}),
     ("POST", "/ui/language", {"language": "fr", "next": "/"}),
+    ("GET", "/ui/templates", {}),
+    ("POST", "/ui/templates", {"brand_id": "{b}", "name": "t1", "language": "fr", "body": "Bonjour"}),
+    ("POST", "/ui/templates/{t}/delete", {}),
+    ("GET", "/ui/tokens", {}),
+    ("POST", "/ui/tokens", {"brand_id": "{b}", "label": "mine"}),
+    ("POST", "/ui/tokens/{k}/revoke", {}),
     ("GET", "/c/{c}", {}),
     ("GET", "/ui/c/{c}/timeline", {}),
     ("GET", "/ui/c/{c}/templates", {}),
@@ -33,11 +39,33 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/c/{c}/messages/{m}/retry", {}),
 ]
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/health")}
-CONVERSATION_SCOPED = [r for r in ROUTES if "{c}" in r[1]]
+SCOPED = [r for r in ROUTES if any(k in r[1] or k in str(r[2]) for k in ("{c}", "{t}", "{k}", "{b}"))]
 
 
-def _fill(value: str, c: int, m: int) -> str:
-    return value.replace("{c}", str(c)).replace("{m}", str(m))
+def _fill(value: str, c: int, m: int, extra: dict[str, int] | None = None) -> str:
+    value = value.replace("{c}", str(c)).replace("{m}", str(m))
+    for key, number in (extra or {}).items():
+        value = value.replace("{" + key + "}", str(number))
+    return value
+
+
+def _ids(ws: Workspace, brand: int, agent: str) -> dict[str, int]:
+    """A template of ``brand`` and a personal token of ``agent`` for the routes that need one."""
+    from sqlalchemy import insert, select
+
+    from comptoir import clock
+    from comptoir.store import tables as t
+
+    with ws.runtime.db.transaction() as tx:
+        template = tx.conn.execute(
+            select(t.reply_templates.c.id).where(t.reply_templates.c.brand_id == brand).limit(1)
+        ).scalar_one()
+        token = tx.conn.execute(
+            insert(t.api_tokens).values(
+                brand_id=brand, token_hash=f"h-{agent}-{brand}", agent_id=ws.agents[agent], created_at=clock.now()
+            )
+        ).inserted_primary_key[0]
+    return {"b": brand, "t": int(template), "k": int(token)}
 
 
 def _message_id(ws: Workspace, conversation_id: int) -> int:
@@ -61,16 +89,22 @@ def test_the_matrix_covers_every_workspace_route(ws: Workspace) -> None:
         if isinstance(route, APIRoute) and not route.path.startswith("/api/")
         for method in route.methods - {"HEAD"}
     }
-    covered = {(method, path.replace("{c}", "{conversation_id}").replace("{m}", "{message_id}")) for method, path, _ in ROUTES}
+    names = {"{c}": "{conversation_id}", "{m}": "{message_id}", "{t}": "{template_id}", "{k}": "{token_id}"}
+    covered = set()
+    for method, path, _ in ROUTES:
+        for short, long in names.items():
+            path = path.replace(short, long)
+        covered.add((method, path))
     assert declared - PUBLIC - covered == set(), "a workspace route is missing from the access matrix"
 
 
 def test_anonymous_requests_are_sent_to_login(ws: Workspace) -> None:
     c = ws.ingest(ws.a, "anon-1")
     m = _message_id(ws, c)
+    extra = _ids(ws, ws.a.id, "alice")
     client = ws.client()
     for method, path, form in ROUTES:
-        url = _fill(path, c, m)
+        url = _fill(path, c, m, extra)
         if method == "GET":
             response = client.get(url, follow_redirects=False)
             if url.startswith("/ui/"):
@@ -79,7 +113,7 @@ def test_anonymous_requests_are_sent_to_login(ws: Workspace) -> None:
                 assert response.status_code == 303 and response.headers["location"].startswith("/login"), url
         else:
             token = ""
-            data = {k: _fill(str(v), c, m) for k, v in form.items()} | {"csrf_token": token}
+            data = {k: _fill(str(v), c, m, extra) for k, v in form.items()} | {"csrf_token": token}
             response = client.post(url, data=data, follow_redirects=False)
             if path == "/ui/language":
                 assert response.status_code == 403, url  # no session token: CSRF refused even here
@@ -87,20 +121,27 @@ def test_anonymous_requests_are_sent_to_login(ws: Workspace) -> None:
                 assert response.status_code in (401, 403), (url, response.status_code)
 
 
-def test_another_brands_conversation_is_not_found_on_every_route(ws: Workspace) -> None:
+def test_another_brands_data_is_not_found_on_every_route(ws: Workspace) -> None:
     c = ws.ingest(ws.a, "iso-1", text="Secret de la marque Alpha")
     m = _message_id(ws, c)
-    client = ws.client("bob")
+    extra = _ids(ws, ws.a.id, "alice")
+    client = ws.client("bea")  # a supervisor, of the other brand
     token = page_csrf(client)
-    for method, path, form in CONVERSATION_SCOPED:
-        url = _fill(path, c, m)
+    for method, path, form in SCOPED:
+        url = _fill(path, c, m, extra)
         if method == "GET":
             response = client.get(url, follow_redirects=False)
         else:
-            data = {k: _fill(str(v), c, m) for k, v in form.items()} | {"csrf_token": token}
+            data = {k: _fill(str(v), c, m, extra) for k, v in form.items()} | {"csrf_token": token}
             response = client.post(url, data=data, follow_redirects=False)
         assert response.status_code == 404, (url, response.status_code, response.text[:200])
         assert "Secret de la marque" not in response.text
+    from comptoir.replies.library import create_template
+
+    create_template(ws.runtime.db, brand_id=ws.a.id, name="alpha-only", language="fr", body="Texte secret Alpha")
+    assert "Texte secret Alpha" not in client.get("/ui/templates").text
+    assert "Texte secret Alpha" in ws.client("sue").get("/ui/templates").text
+    assert "h-alice" not in client.get("/ui/tokens").text
     inbox = client.get("/?status=all&noise=all").text
     assert "Secret de la marque" not in inbox
     assert "Secret de la marque" not in client.get("/ui/inbox/rows?status=all&noise=all&q=Secret").text
@@ -119,7 +160,7 @@ def test_another_brands_conversation_is_not_found_on_every_route(ws: Workspace) 
         )
         assert (
             conn.execute(
-                select(func.count()).select_from(t.audit_events).where(t.audit_events.c.actor == f"agent:{ws.agents['bob']}",
+                select(func.count()).select_from(t.audit_events).where(t.audit_events.c.actor == f"agent:{ws.agents['bea']}",
                                                                           t.audit_events.c.conversation_id == c)
             ).scalar_one()
             == 0
@@ -129,16 +170,17 @@ def test_another_brands_conversation_is_not_found_on_every_route(ws: Workspace) 
 def test_the_right_brand_can_use_every_route(ws: Workspace) -> None:
     c = ws.ingest(ws.a, "ok-1")
     m = _message_id(ws, c)
+    extra = _ids(ws, ws.a.id, "sue")
     client = ws.client("sue")
     for method, path, form in ROUTES:
         if path in ("/logout", "/ui/events", "/c/{c}/messages/{m}/retry"):
             continue  # logout ends the session; the stream never ends; retry needs a failed reply (tested apart)
-        url = _fill(path, c, m)
+        url = _fill(path, c, m, extra)
         if method == "GET":
             response = client.get(url, follow_redirects=False)
             assert response.status_code == 200, (url, response.status_code, response.text[:300])
         else:
-            data = {k: _fill(str(v), c, m) for k, v in form.items()} | {"csrf_token": page_csrf(client)}
+            data = {k: _fill(str(v), c, m, extra) for k, v in form.items()} | {"csrf_token": page_csrf(client)}
             response = client.post(url, data=data, follow_redirects=False)
             assert response.status_code in (200, 204, 303), (url, response.status_code, response.text[:300])
             assert "error=" not in response.headers.get("location", ""), url

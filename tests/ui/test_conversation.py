@@ -180,3 +180,44 @@ def test_language_follows_the_browser_then_the_agents_choice(ws: Workspace) -> N
     assert "À traiter" in html and '<html lang="fr">' in html
     with ws.runtime.db.read() as conn:
         assert conn.execute(select(t.agents.c.language).where(t.agents.c.id == ws.agents["alice"])).scalar_one() == "fr"
+
+
+def test_supervisors_manage_templates_and_agents_use_them(ws: Workspace) -> None:
+    sue = ws.client("sue")
+    token = page_csrf(sue)
+    form = {"brand_id": ws.a.id, "name": "Panne Fibre", "language": "fr", "body": "Bonjour {customer.first_name}, la panne est connue.", "csrf_token": token}
+    assert sue.post("/ui/templates", data=form, follow_redirects=False).headers["location"] == "/ui/templates"
+    assert "error=conflict" in sue.post("/ui/templates", data=form, follow_redirects=False).headers["location"]
+    assert "error=validation_error" in sue.post("/ui/templates", data=form | {"name": "x", "language": "de"}, follow_redirects=False).headers["location"]
+    alice = ws.client("alice")
+    assert "/panne-fibre" in alice.get("/ui/templates").text
+    refused = alice.post("/ui/templates", data=form | {"name": "mine", "csrf_token": page_csrf(alice)}, follow_redirects=False)
+    assert refused.status_code == 403
+    c = ws.ingest(ws.a, "tpl-1", author={"external_id": "jd", "handle": "@jd", "name": "Julie Dupont"})
+    found = alice.get(f"/ui/c/{c}/templates?q=panne").json()
+    assert [f["text"] for f in found] == ["Bonjour Julie, la panne est connue."]
+
+
+def test_personal_api_tokens(ws: Workspace) -> None:
+    alice = ws.client("alice")
+    page = alice.post("/ui/tokens", data={"brand_id": ws.a.id, "label": "my script", "csrf_token": page_csrf(alice)}).text
+    import re
+
+    token = re.search(r'<code id="new-token">(cpt_[^<]+)</code>', page)
+    assert token and "my script" in page
+    api = ws.client()
+    assert api.get("/api/v1/conversations", headers={"Authorization": f"Bearer {token.group(1)}"}).status_code == 200
+    with ws.runtime.db.read() as conn:
+        row = conn.execute(select(t.api_tokens).where(t.api_tokens.c.label == "my script")).one()
+    assert row.agent_id == ws.agents["alice"] and token.group(1) not in str(row.token_hash)
+    # A second token, revoked before any use, is refused.
+    page = alice.post("/ui/tokens", data={"brand_id": ws.a.id, "label": "old", "csrf_token": page_csrf(alice)}).text
+    second = re.search(r'<code id="new-token">(cpt_[^<]+)</code>', page)
+    assert second
+    with ws.runtime.db.read() as conn:
+        old_id = conn.execute(select(t.api_tokens.c.id).where(t.api_tokens.c.label == "old")).scalar_one()
+    sue = ws.client("sue")
+    assert sue.post(f"/ui/tokens/{old_id}/revoke", data={"csrf_token": page_csrf(sue)}).status_code == 404
+    alice.post(f"/ui/tokens/{old_id}/revoke", data={"csrf_token": page_csrf(alice)})
+    assert api.get("/api/v1/conversations", headers={"Authorization": f"Bearer {second.group(1)}"}).status_code == 401
+    assert "revoked" in alice.get("/ui/tokens").text

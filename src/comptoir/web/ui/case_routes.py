@@ -98,7 +98,16 @@ async def conversation_page(
             variables=_variables(agent, conversation, details),
             limit=3,
         )
+        invite = suggest(
+            templates,
+            query="priv",
+            language=details["row"].language,
+            intent=None,
+            variables=_variables(agent, conversation, details),
+            limit=1,
+        )
         return {
+            "invite": invite[0] if invite and details["row"].visibility == "public" else None,
             "brand_id": brand_id,
             "brand_name": agent.brands.get(brand_id, ""),
             "c": conversation,

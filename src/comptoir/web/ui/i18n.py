@@ -1,7 +1,7 @@
 """French and English for the workspace: Babel catalogs in comptoir/locale, one Jinja2 environment per language.
 
-English is the source language. ``python -m comptoir.web.ui.i18n`` compiles the ``.po`` catalogs into ``.mo``
-files (tests check that the compiled files are up to date and that every string in the templates is translated).
+English is the source language. ``python -m comptoir.web.ui.i18n update`` merges new template strings into the
+``.po`` catalogs; ``python -m comptoir.web.ui.i18n`` compiles them into ``.mo`` files (tests check that the compiled files are up to date and that every string in the templates is translated).
 """
 
 from __future__ import annotations
@@ -72,6 +72,25 @@ def extract_template_messages() -> dict[str, list[tuple[str, int]]]:
     return found
 
 
+def update_catalogs() -> list[Path]:
+    """Merge the template strings into every ``messages.po`` (new ones untranslated, translations kept)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    template = Catalog(project="Comptoir", charset="utf-8")
+    for message_id, locations in sorted(extract_template_messages().items()):
+        template.add(message_id, locations=locations)
+    written: list[Path] = []
+    for po_path in sorted(LOCALE_DIR.glob("*/LC_MESSAGES/messages.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=po_path.parent.parent.name)
+        catalog.update(template, no_fuzzy_matching=True)
+        with po_path.open("wb") as handle:
+            write_po(handle, catalog, width=110, sort_output=True, ignore_obsolete=True)
+        written.append(po_path)
+    return written
+
+
 def compile_catalogs() -> list[Path]:
     """Compile every ``messages.po`` into ``messages.mo`` next to it."""
     written: list[Path] = []
@@ -87,5 +106,6 @@ def compile_catalogs() -> list[Path]:
 
 
 if __name__ == "__main__":
-    for path in compile_catalogs():
+    paths = update_catalogs() if sys.argv[1:] == ["update"] else compile_catalogs()
+    for path in paths:
         sys.stdout.write(f"{path}\n")
