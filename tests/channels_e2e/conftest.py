@@ -111,7 +111,9 @@ class Stack:
 def join_worker_threads() -> None:
     """In-process job workers stop with the app's lifespan: let them finish before the database goes."""
     for thread in threading.enumerate():
-        if thread.name.startswith("comptoir-worker") and thread is not threading.current_thread():
+        if thread.name.startswith(("comptoir-worker", "comptoir-pg-listener", "comptoir-sla-timers")) and (
+            thread is not threading.current_thread()
+        ):
             thread.join(timeout=10)
 
 

@@ -103,6 +103,14 @@ class AppCache:
         self._items: dict[int, tuple[float, PlatformApp | None]] = {}
         self._lock = threading.Lock()
 
+    def fresh(self, app_id: int) -> PlatformApp | None:
+        """The cached app when known and fresh (no I/O: callable from the event loop)."""
+        with self._lock:
+            cached = self._items.get(app_id)
+        if cached is not None and time.monotonic() - cached[0] < self.ttl:
+            return cached[1]
+        return None
+
     def get(self, db: Database, settings: Settings, app_id: int) -> PlatformApp | None:
         now = time.monotonic()
         with self._lock:

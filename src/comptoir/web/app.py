@@ -17,6 +17,7 @@ from comptoir.web.api import accounts, conversations, ingest
 from comptoir.web.auth import TokenCache
 from comptoir.web.errors import install_error_handlers
 from comptoir.web.webchat import router as webchat_router
+from comptoir.web.webhooks import WebhookFastPath
 from comptoir.web.webhooks import router as webhooks_router
 
 log = logging.getLogger(__name__)
@@ -70,5 +71,6 @@ def create_app(runtime: Runtime | None = None, *, run_jobs: bool | None = None) 
     app.include_router(pages.router)
     app.include_router(webhooks_router)
     app.include_router(webchat_router)
+    app.add_middleware(WebhookFastPath)
     ui.install(app)
     return app
