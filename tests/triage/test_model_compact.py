@@ -45,3 +45,15 @@ def test_serving_does_not_import_scikit_learn() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+def test_lazy_load_is_once_per_process_under_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from comptoir.triage import model
+
+    model.forget()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        loaded = list(pool.map(lambda _: model.load(), range(16)))
+    assert all(m is loaded[0] for m in loaded)
+    assert model.load() is loaded[0]

@@ -95,15 +95,18 @@ class LinearHead:
     coef: np.ndarray  # (n_classes, n_features), or (1, n_features) for two classes
     intercept: np.ndarray
 
-    def proba(self, idx: np.ndarray, vals: np.ndarray) -> dict[str, float]:
-        decision = self.coef[:, idx].astype(np.float64) @ vals + self.intercept
+    def proba_batch(self, idx: np.ndarray, vals: np.ndarray, bounds: np.ndarray) -> list[dict[str, float]]:
+        """Rows are the slices ``bounds[i]:bounds[i+1]`` of the concatenated (idx, vals) of a batch."""
+        contrib = self.coef[:, idx].astype(np.float64) * vals
+        cumulative = np.concatenate([np.zeros((contrib.shape[0], 1)), np.cumsum(contrib, axis=1)], axis=1)
+        decision = (cumulative[:, bounds[1:]] - cumulative[:, bounds[:-1]]).T + self.intercept
         if len(self.classes) == 2:
-            p1 = 1.0 / (1.0 + math.exp(-float(decision[0])))
-            probs = [1.0 - p1, p1]
+            p1 = 1.0 / (1.0 + np.exp(-decision[:, 0]))
+            probs = np.stack([1.0 - p1, p1], axis=1)
         else:
-            shifted = np.exp(decision - decision.max())
-            probs = list(shifted / shifted.sum())
-        return {c: float(p) for c, p in zip(self.classes, probs, strict=True)}
+            shifted = np.exp(decision - decision.max(axis=1, keepdims=True))
+            probs = shifted / shifted.sum(axis=1, keepdims=True)
+        return [{c: float(p) for c, p in zip(self.classes, row, strict=True)} for row in probs]
 
 
 @dataclass
@@ -128,13 +131,14 @@ class TriageModel:
 
     def predict(self, analysed: Sequence[Analysed]) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
         """Per message: intent probabilities and sentiment probabilities."""
-        intents: list[dict[str, float]] = []
-        sents: list[dict[str, float]] = []
-        for a in analysed:
-            idx, vals = self.vector(a)
-            intents.append(self.intent.proba(idx, vals))
-            sents.append(self.sentiment.proba(idx, vals))
-        return intents, sents
+        if not analysed:
+            return [], []
+        rows = [self.vector(a) for a in analysed]
+        bounds = np.zeros(len(rows) + 1, dtype=np.int64)
+        bounds[1:] = np.cumsum([len(idx) for idx, _ in rows])
+        idx = np.concatenate([i for i, _ in rows])
+        vals = np.concatenate([v for _, v in rows])
+        return self.intent.proba_batch(idx, vals, bounds), self.sentiment.proba_batch(idx, vals, bounds)
 
     def save(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
