@@ -14,6 +14,7 @@ from comptoir.jobs.worker import Worker, start_in_threads
 from comptoir.runtime import Runtime, build_runtime
 from comptoir.web import pages, ui
 from comptoir.web.api import accounts, conversations, ingest
+from comptoir.web.api.group_commit import GroupCommitter
 from comptoir.web.auth import TokenCache
 from comptoir.web.errors import install_error_handlers
 from comptoir.web.webchat import router as webchat_router
@@ -63,6 +64,7 @@ def create_app(runtime: Runtime | None = None, *, run_jobs: bool | None = None) 
     )
     app.state.runtime = runtime or build_runtime()
     app.state.token_cache = TokenCache()
+    app.state.group_committer = GroupCommitter(app.state.runtime.db)
     app.state.account_brands = {}
     install_error_handlers(app)
     app.include_router(ingest.router)

@@ -15,7 +15,6 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from comptoir.actions.admin import get_account
-from comptoir.actions.ingest import ingest
 from comptoir.errors import (
     AccountNotFound,
     BatchTooLarge,
@@ -114,7 +113,7 @@ async def post_messages(
     body = await read_limited_body(request, runtime.settings.max_body_bytes)
     items, is_batch = parse_messages(body, runtime.settings.max_batch)
     domain = [item.to_domain(account_id) for item in items]
-    outcomes = await run_in_threadpool(ingest, runtime.db, domain)
+    outcomes = await request.app.state.group_committer.submit(domain)
     any_new = any(not o.duplicate for o in outcomes)
     if not is_batch:
         outcome = outcomes[0]
