@@ -45,6 +45,9 @@ def test_the_page_shows_timeline_contact_and_triage(ws: Workspace) -> None:
     for expected in ("Nouvelle panne, encore !", "Julie Dupont", "321", "@jd", "Previous conversations", f"C-{first:06d}",
                      "resolved", "Triage", "Internal note", "Send", "public"):
         assert expected in html, expected
+    # The customer's earlier messages, from their other conversations, are one click away.
+    earlier = html[html.index('class="earlier"'):html.index('id="timeline"')]
+    assert "Ancienne demande" in earlier and f'href="/c/{first}"' in earlier
 
 
 def test_correcting_a_judgement_is_recorded_audited_and_shown(ws: Workspace) -> None:

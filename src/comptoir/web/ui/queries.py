@@ -304,6 +304,32 @@ def case_details(db: Database, brand_id: int, conversation_id: int) -> dict[str,
                 .order_by(c.c.last_activity_at.desc())
                 .limit(20)
             ).all()
+        earlier: Sequence[Any] = []
+        if history:
+            m = t.messages
+            earlier = list(
+                reversed(
+                    conn.execute(
+                        select(
+                            m.c.id,
+                            m.c.conversation_id,
+                            m.c.direction,
+                            m.c.visibility,
+                            m.c.text,
+                            m.c.sent_at,
+                            a.c.platform,
+                            a.c.handle.label("account_handle"),
+                        )
+                        .join(a, a.c.id == m.c.account_id)
+                        .where(
+                            m.c.conversation_id.in_([h.id for h in history]),
+                            m.c.direction.in_([Direction.INBOUND.value, Direction.OUTBOUND.value]),
+                        )
+                        .order_by(m.c.sent_at.desc(), m.c.id.desc())
+                        .limit(10)
+                    ).all()
+                )
+            )
         author_ids = {
             r.author_agent_id
             for r in conn.execute(
@@ -323,6 +349,7 @@ def case_details(db: Database, brand_id: int, conversation_id: int) -> dict[str,
         "teams": teams,
         "contacts": contacts,
         "history": history,
+        "earlier": earlier,
         "agent_names": names,
         "open": row.status == ConversationStatus.OPEN.value,
     }
