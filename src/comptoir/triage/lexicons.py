@@ -39,6 +39,7 @@ stranded|stuck (at|in) (the )?(airport|station|gate)|missed (my|our) (flight|con
 }
 MONEY = {
     "fr": r"""
+(compte|boite mail|boite|mail|messagerie|ligne|carte) ([\w-]+ )?(pirate|piratee|hacke|hackee)|usurpation|on a pirate
 facture (est |a )?(doublee|double)|doubl(e|ee|ement) (de )?(ma |la )?facture|(voler|vole|volees?|volent) (des |nos |mes )?(infos|donnees|argent)|je paie pas|payer (deux fois|pour rien)|factur\w* (a tort|sans raison)
 preleve|prelevement|prelever|debite|debit bancaire|facture deux fois|double (facturation|prelevement)|facture en double
 surfactur|trop (paye|percu|facture)|factur(e|ee|es|ation)? (apres|alors que).*(resili|annul)|apres (ma )?resiliation
@@ -46,6 +47,7 @@ rembourse|remboursement|pas ete rembourse|argent|arnaque|escroc|escroquerie|frau
 facture (erronee|fausse|incorrecte|abusive|exorbitante)|erreur de facturation|montant (faux|errone)|on m'a facture
 """,
     "en": r"""
+(did not|didn't|never) (receive|get) (my|the|our) (food|meal|refund|money|credit)
 (bill|charge|price) (has |had |have )?(almost |nearly )?doubled|steal|stole\b|paid for (nothing|something i)
 (double|over|wrongly|incorrectly|mistakenly)[ -]?charged|charged (me )?(twice|again|for|after|without)|overcharg
 charged|billed (twice|again|for|after)|refund|money back|my money|took (my )?money|taken from my|deducted|withdrawn from

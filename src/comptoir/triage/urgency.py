@@ -36,4 +36,6 @@ def judge(item: TriageInput, a: Analysed, intent: Intent, is_spam: bool) -> tupl
         hits = [f'{label} "{a.cues[cue]}"' for cue, label in HIGH_CUES if cue in a.cues and cue != "outage"]
         if hits:
             return "high", tuple(hits)
+        if "problem" in a.cues or "duration" in a.cues:
+            return "normal", ("feedback about a concrete problem",)
     return "low", (f"{intent}: no action needed",)
