@@ -132,3 +132,9 @@ def test_huge_and_repetitive_inputs_stay_bounded(judge: Judge) -> None:
     repeated = judge("Plus d'internet ! " * 3000)
     assert repeated.sentiment == "negative" and repeated.urgency == "high"
     assert judge("x" * 1_000_000).intent == "other"
+
+
+@pytest.mark.parametrize("text", ["ok I'll try that", "d'accord je vais essayer", "@Delta yep"])
+def test_plain_acknowledgement_needs_no_reply(judge: Judge, text: str) -> None:
+    r = judge(text)
+    assert (r.intent, r.urgency, r.needs_reply) == ("other", "low", False)

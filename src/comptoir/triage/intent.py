@@ -84,6 +84,9 @@ def judge(
             reasons.append(f'vague criticism "{a.cues["vent"]}", no concrete problem → feedback')
         elif a.negative > a.positive + 1.5:
             p["feedback"] *= 1.5
+        if "ack" in a.cues and a.n_tokens <= 8:
+            p["other"] *= 4.0
+            reasons.append(f'acknowledgement "{a.cues["ack"]}" → other')
         if "news" in a.cues and "praise" not in a.cues:
             p["other"] *= 3.0
             reasons.append(f'news relay "{a.cues["news"]}" → other')

@@ -155,6 +155,10 @@ NEWS = {
     "fr": r"annonce|selon (le|la|les)|d'apres (le|la|les)|rumeur|officiel|communique|breaking|info ?:|[a-z]+ rachete|accord avec|negociations?",
     "en": r"announce|according to|reports? (say|that)|rumou?r|breaking|press release|officially|acquires|acquisition|partnership|deal with",
 }
+ACK = {
+    "fr": r"^(@user )*(ok|okay|oki|d'accord|dac|daccord|entendu|ca marche|ca roule|je vais (essayer|voir|tester)|c'est fait|fait|oui|non|ouais|bien recu|recu|parfait|top|super|lol|mdr|ptdr|haha|bonne (journee|soiree)|a (demain|plus|bientot))( .{0,20})?$",
+    "en": r"^(@user )*(ok|okay|k|kk|alright|got it|will do|i will|i'll (try|check|do)|done|just did|did that|yes|yep|yup|yeah|no|nope|nah|sure|cool|lol|lmao|haha|sounds good|noted|fine)( .{0,20})?$",
+}
 QUESTION = {
     "fr": r"""
 comment (faire|puis|on|je|fait)|pourquoi|quand (est-ce|allez|pourr|sera|aur|va|vais|est|faut)|est[- ]ce que|pouvez[- ]vous|pourriez|puis[- ]je|peut[- ]on|je voudrais|je souhaite|j'aimerais
@@ -381,6 +385,7 @@ CUE_TABLES: dict[str, dict[str, str]] = {
     "vent": VENT,
     "insult": INSULT,
     "news": NEWS,
+    "ack": ACK,
     "question": QUESTION,
     "praise": PRAISE,
     "spam": SPAM,

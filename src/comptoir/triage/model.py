@@ -26,7 +26,7 @@ import numpy as np
 from comptoir.clock import isoformat_z, now
 from comptoir.errors import ConfigurationError
 from comptoir.triage.datasets import Example
-from comptoir.triage.features import Analysed, dense_vector
+from comptoir.triage.features import DENSE_NAMES, Analysed, dense_vector
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "model"
 MODEL_FILE = "triage.joblib"
@@ -118,6 +118,7 @@ class TriageModel:
     intent: LinearHead
     sentiment: LinearHead
     meta: dict[str, Any] = field(default_factory=dict)
+    dense_names: tuple[str, ...] = DENSE_NAMES
 
     def vector(self, a: Analysed) -> tuple[np.ndarray, np.ndarray]:
         doc = text_for_ngrams(a)
@@ -262,6 +263,11 @@ def load(directory: Path | None = None) -> TriageModel:
             loaded = joblib.load(path)
             if not isinstance(loaded, TriageModel):
                 raise ConfigurationError(f"{path} is not a triage model", details={"path": str(path)})
+            if tuple(loaded.dense_names) != DENSE_NAMES:
+                raise ConfigurationError(
+                    f"{path} was trained with other cue features; retrain it with `comptoir triage train`",
+                    details={"path": str(path)},
+                )
             _cache[path] = loaded
             model = loaded
     return model
