@@ -119,3 +119,34 @@ def test_a_native_reply_from_the_page_inbox_is_stored_once_as_outbound(stack: St
     mid = stack.meta.page_replies_natively("7001", "Hi! (typed in Meta Business Suite)")
     rows = wait_for(lambda: [r for r in stack.rows(stack.facebook) if r.external_id == mid])
     assert len(rows) == 1 and rows[0].direction == "outbound"
+
+
+def test_moving_a_comment_to_private_links_the_two_conversations(stack: Stack) -> None:
+    comment = stack.meta.customer_comments("my card number is wrong on my invoice", user_id="7009", name="Di")
+    [row] = stack.processed(stack.facebook, 1)
+    with stack.api() as client:
+        response = client.post(
+            f"/api/v1/conversations/{row.conversation_id}/private-reply",
+            json={"text": "Let's fix this privately: what is your order number?"},
+        )
+    assert response.status_code == 202, response.text
+    sent = stack.delivery(int(response.json()["id"]))
+    assert sent.delivery_status == "sent", sent.delivery_error
+    [item] = [i for i in stack.meta.timeline() if i["kind"] == "private_reply"]
+    assert item["comment_id"] == comment and item["to"] == "7009"
+    with stack.runtime.db.read() as conn:
+        public = conn.execute(
+            select(t.conversations).where(t.conversations.c.id == row.conversation_id)
+        ).one()
+        private = conn.execute(
+            select(t.conversations).where(t.conversations.c.id == public.linked_conversation_id)
+        ).one()
+    assert private.visibility == "private" and private.linked_conversation_id == public.id
+    stack.meta.customer_sends_dm(
+        "7009", "order 4411"
+    )  # the customer answers by DM: same private conversation
+    [dm] = wait_for(
+        lambda: [r for r in stack.rows(stack.facebook) if r.text == "order 4411" and r.conversation_id],
+        what="the customer's DM processed",
+    )
+    assert dm.conversation_id == private.id

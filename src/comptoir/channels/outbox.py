@@ -188,3 +188,7 @@ def deliver_outbound(runtime: Runtime, message_id: int) -> None:
         mark_sent(runtime.db, message_id, result.provider_id)
     else:
         mark_delivery(runtime.db, message_id, status=DeliveryStatus.SENT)
+    if request.kind is ReplyKind.PRIVATE_TO_COMMENT and result.recipient_id:
+        from comptoir.channels.private_reply import link_private_conversation
+
+        link_private_conversation(runtime, message_id, result.recipient_id)

@@ -16,6 +16,7 @@ from comptoir.web import pages, ui
 from comptoir.web.api import accounts, conversations, ingest
 from comptoir.web.api.group_commit import GroupCommitter
 from comptoir.web.auth import TokenCache
+from comptoir.web.channel_actions import router as channel_actions_router
 from comptoir.web.errors import install_error_handlers
 from comptoir.web.webchat import router as webchat_router
 from comptoir.web.webhooks import WebhookFastPath
@@ -73,6 +74,7 @@ def create_app(runtime: Runtime | None = None, *, run_jobs: bool | None = None) 
     app.include_router(pages.router)
     app.include_router(webhooks_router)
     app.include_router(webchat_router)
+    app.include_router(channel_actions_router)
     app.add_middleware(WebhookFastPath)
     ui.install(app)
     return app
