@@ -9,6 +9,7 @@ from a brand's corrections). A registered backend's probabilities are used as th
 from __future__ import annotations
 
 import math
+import re
 
 from comptoir.triage.features import Analysed
 from comptoir.triage.types import Sentiment
@@ -38,7 +39,16 @@ def lexicon_probabilities(balance: float) -> dict[str, float]:
     return {"positive": pos, "negative": neg, "neutral": max(1e-3, 1.0 - pos - neg)}
 
 
-def judge(a: Analysed, probs: dict[str, float], *, blend: bool = True) -> tuple[Sentiment, float, tuple[str, ...]]:
+_COURTESY = re.compile(
+    r"\b(bonjour|bonsoir|merci|svp|s'il vous plait|cordialement|hello|hi|thanks|thank you|please|kind regards)\b"
+)
+POLITE = frozenset({"merci", "thanks", "thank", "thx", "please", "bonjour", "hello", "hi", "cordialement", "svp"})
+
+
+def judge(
+    a: Analysed, probs: dict[str, float], *, blend: bool = True, intent: str | None = None
+) -> tuple[Sentiment, float, tuple[str, ...]]:
+    """``intent``: a complaint or request whose only positive words are courtesy is neutral, not positive."""
     reasons: list[str] = []
     if blend:
         balance = lexicon_balance(a)
@@ -47,6 +57,15 @@ def judge(a: Analysed, probs: dict[str, float], *, blend: bool = True) -> tuple[
         reasons.append(f"lexicon balance {balance:+.1f}")
     else:
         p = {k: probs.get(k, 0.0) for k in ("negative", "neutral", "positive")}
+    courtesy_only = bool(a.positive_words) and all(w in POLITE for w in a.positive_words)
+    if blend and intent in ("complaint", "request") and courtesy_only and max(p, key=lambda k: p[k]) == "positive":
+        p["positive"], p["neutral"] = p["neutral"], p["positive"]
+        reasons.append("only courtesy words are positive → neutral")
+    courteous = _COURTESY.search(a.norm) is not None
+    calm = "vent" not in a.cues and "insult" not in a.cues and a.negative < 2.0 and a.exclamations == 0
+    if blend and intent in ("complaint", "request") and courteous and calm:
+        p["neutral"] = max(p["neutral"], p["negative"] * 1.05)
+        reasons.append("problem reported courteously → neutral")
     total = sum(p.values()) or 1.0
     label = max(p, key=lambda k: p[k])
     score = p[label] / total
