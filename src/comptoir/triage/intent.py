@@ -30,6 +30,7 @@ PRIORS: dict[str, float] = {
     "complaint": 0.45, "request": 0.25, "praise": 0.08, "feedback": 0.1, "other": 0.08, "spam": 0.04,
 }
 TEMPERATURE = 0.5
+_DETAILS = re.compile(r"\b[a-z]{0,4}[0-9][0-9 -]{5,}[0-9]\b")  # an order, account or booking number
 _POLITE_OPENING = re.compile(r"^(@user )*(bonjour|bonsoir|hello|hi|hey|salut|coucou|bjr|good (morning|afternoon|evening))\b")  # flattens the model's probabilities: it was trained off-domain (banking, assistants)
 
 
@@ -96,6 +97,9 @@ def judge(
             reasons.append(f'insult "{a.cues["insult"]}" without content → other')
     if a.positive > a.negative + 1.5 and not problem:
         p["praise"] *= 1.5
+    if _DETAILS.search(a.norm) and a.n_tokens <= 8:
+        p["request"] *= 4.0
+        reasons.append("gives a reference number → request")
     actionable = ("outage", "money", "unanswered", "problem", "question", "legal_media", "leave_or_public",
                   "vulnerable_safety", "duration")
     if not any(c in a.cues for c in actionable):

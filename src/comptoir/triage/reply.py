@@ -17,7 +17,7 @@ def judge(a: Analysed, intent: Intent, urgency: Urgency, is_spam: bool) -> tuple
         addressed = a.n_mentions > 0 or any(
             f" {w} " in f" {a.norm} " for w in ("vous", "votre", "vos", "you", "your", "tu", "ton", "ta")
         )
-        if addressed and a.negative > a.positive:
+        if addressed and (a.negative > a.positive or "vent" in a.cues):
             return True, ("negative feedback addressed to the brand",)
         return False, ("feedback, nothing to act on",)
     if intent == "praise":
