@@ -17,6 +17,7 @@ from comptoir.commands.server import configure_logging
 from comptoir.demo import DEMO_ACCOUNTS, DEMO_BRAND_NAME, demo_replay_items
 from comptoir.domain.enums import AccountKind, Platform
 from comptoir.replay.sender import ReplayOptions, run_replay
+from comptoir.replay.sources import ReplayItem
 from comptoir.replies.library import seed_starter_templates
 from comptoir.runtime import build_runtime
 from comptoir.settings import Settings, get_settings
@@ -65,10 +66,12 @@ DEMO_AGENTS = (
 )
 
 
-def stream_corpus(base_url: str, demo: dict[str, Any], speed: float) -> None:
-    """Send the demo corpus through the public ingestion API, paced by its delays (restamped as live)."""
+def stream_corpus(
+    base_url: str, demo: dict[str, Any], speed: float, items: list[ReplayItem] | None = None
+) -> None:
+    """Send the demo corpus (or ``items``) through the public ingestion API, paced by its delays."""
     summary = run_replay(
-        demo_replay_items(),
+        demo_replay_items() if items is None else items,
         url=base_url,
         token=demo["token"],
         account={label: str(account_id) for label, account_id in demo["accounts"].items()},
@@ -89,6 +92,12 @@ def demo(
     data_dir: Path = typer.Option(
         Path("var/demo"), help="Where the demo's SQLite database lives (recreated)."
     ),
+    simulators: bool = typer.Option(
+        False,
+        "--simulators",
+        help="Also start the Meta and X simulators (ports PORT+81, PORT+82): the care account's social "
+        "messages arrive as signed webhooks, and agents' replies appear in the simulators' timelines.",
+    ),
 ) -> None:
     """Start Comptoir on SQLite with a demo brand and demo messages flowing in through the HTTP API."""
     import uvicorn
@@ -105,6 +114,13 @@ def demo(
     )
     info = setup_demo(settings)
     base_url = f"http://{host}:{port}"
+    platform: dict[str, Any] | None = None
+    if simulators:
+        from comptoir.simulators.demo_feed import setup_platform_accounts
+
+        setup_runtime = build_runtime(settings)
+        platform = setup_platform_accounts(setup_runtime.db, settings, info["brand_id"])
+        setup_runtime.db.dispose()
     typer.echo(
         "\n".join(
             [
@@ -121,6 +137,11 @@ def demo(
             ]
         )
     )
+    if platform is not None:
+        typer.echo(
+            f"  Simulators: Meta http://{host}:{port + 81}/_sim/timeline, X http://{host}:{port + 82}/_sim/timeline"
+            f" (accounts {json.dumps(platform['accounts'])})\n"
+        )
     stop = threading.Event()
     app = create_app(build_runtime(settings))
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
@@ -128,8 +149,26 @@ def demo(
     def feed() -> None:
         while not server.started and not stop.is_set():
             time.sleep(0.1)
-        if not stop.is_set():
+        if stop.is_set():
+            return
+        if platform is None:
             stream_corpus(base_url, info, speed)
+            return
+        from comptoir.simulators.demo_feed import feed as feed_simulators
+        from comptoir.simulators.demo_feed import is_simulated, running_simulators
+
+        items = demo_replay_items()
+        with running_simulators(base_url, platform, meta_port=port + 81, x_port=port + 82) as sims:
+            via_api = threading.Thread(
+                target=stream_corpus,
+                args=(base_url, info, speed, [i for i in items if not is_simulated(i)]),
+                daemon=True,
+            )
+            via_api.start()
+            sent = feed_simulators(sims, [i for i in items if is_simulated(i)], speed=speed, stop=stop)
+            typer.echo(f"demo: {sent} messages sent as signed webhooks by the simulators", err=True)
+            via_api.join()
+            stop.wait()  # keep the simulators up (agents' replies go to them) until the demo stops
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
