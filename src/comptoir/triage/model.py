@@ -235,7 +235,8 @@ def fit(
     """Train the bundle. ``analysed[i]`` is the analysis of ``examples[i]`` (language detected or given)."""
     parts = fit_sklearn(examples, analysed, weights=weights, random_state=random_state)
     info = dict(meta or {})
-    digest = hashlib.sha256("\n".join(f"{e.text}\t{e.intent}\t{e.sentiment}" for e in examples).encode()).hexdigest()
+    lines = [f"{e.text}\t{e.intent}\t{e.sentiment}" for e in examples] + list(DENSE_NAMES)
+    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
     info.setdefault("version", digest[:12])
     info["examples"] = len(examples)
     info["trained_at"] = isoformat_z(now())
