@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.engine: Engine = _create_engine(url, echo=echo, pool_size=pool_size)
+        # SQLite has one writer at a time and its busy handler waits by sleeping (up to 100 ms a try): writers
+        # of this process queue on a mutex instead, which hands the write lock over at once.
+        self._write_lock = threading.RLock() if self.is_sqlite else None
 
     @property
     def dialect(self) -> str:
@@ -41,17 +45,26 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        """A read-write transaction (``BEGIN IMMEDIATE`` on SQLite so writers queue instead of deadlocking)."""
-        with self.engine.connect() as conn:
-            conn.info["read_only"] = False
-            tx = Tx(conn)
-            with conn.begin():
-                yield tx
-            for callback in tx._after_commit:
-                try:
-                    callback()
-                except Exception:  # an after-commit hook must never undo a committed write
-                    log.exception("after-commit callback failed")
+        """A read-write transaction (``BEGIN IMMEDIATE`` on SQLite so writers queue instead of deadlocking).
+
+        Callbacks registered with ``Tx.on_commit`` run after a successful commit, never after a rollback.
+        """
+        if self._write_lock is not None:
+            self._write_lock.acquire()
+        try:
+            with self.engine.connect() as conn:
+                conn.info["read_only"] = False
+                tx = Tx(conn)
+                with conn.begin():
+                    yield tx
+        finally:
+            if self._write_lock is not None:
+                self._write_lock.release()
+        for callback in tx._after_commit:
+            try:
+                callback()
+            except Exception:  # an after-commit hook must never undo a committed write
+                log.exception("after-commit callback failed")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
