@@ -233,21 +233,34 @@ def train(
     data_dir: Path = typer.Option(DEFAULT_DATA_DIR, help="The shared data folder, read by path."),
     out: Path | None = typer.Option(None, help="Where to write the model (default: the shipped model folder)."),
     corrections: Path | None = typer.Option(None, help="JSONL of agent corrections (text + labels) for --brand."),
-    brand: str | None = typer.Option(None, help="Train this brand's model from --corrections."),
+    brand: str | None = typer.Option(None, help="Train this brand's model from --corrections or --from-db."),
+    from_db: bool = typer.Option(False, "--from-db", help="Read --brand's corrections from the database."),
     holdout_fraction: float = typer.Option(0.3, help="Share of the corrections held out to compare models."),
     seed: int = typer.Option(0, help="Seed of the held-out split."),
 ) -> None:
     """Train the shipped model (licence-compatible data only), or a brand model from its corrections."""
-    if (corrections is None) != (brand is None):
+    if from_db and brand is None:
+        raise typer.BadParameter("--from-db needs --brand")
+    if not from_db and (corrections is None) != (brand is None):
         raise typer.BadParameter("--corrections and --brand go together")
-    if corrections is not None and brand is not None:
+    if brand is not None and (from_db or corrections is not None):
         from dataclasses import asdict
 
         from comptoir.triage.learning import train_brand_model
 
+        if from_db:
+            from comptoir.actions.corrections import corrections_for_brand
+            from comptoir.runtime import build_runtime
+
+            items = corrections_for_brand(build_runtime().db, int(brand))
+            if not items:
+                raise typer.BadParameter(f"brand {brand} has no triage corrections yet")
+        else:
+            assert corrections is not None
+            items = _read_corrections(corrections)
         report = train_brand_model(
             brand,
-            _read_corrections(corrections),
+            items,
             base_data_dir=data_dir if data_dir.is_dir() else None,
             holdout_fraction=holdout_fraction,
             seed=seed,
