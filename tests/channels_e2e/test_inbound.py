@@ -115,3 +115,20 @@ def test_edits_removals_and_receipts_are_recorded(stack: Stack) -> None:
         return [a for (a, d) in rows if a == "message.read"]
 
     assert wait_for(read_actions, what="a read receipt") == ["message.read"]
+
+
+def test_x_mentions_polling_fills_in_when_webhooks_fail_and_dedupes(stack: Stack) -> None:
+    from comptoir.channels.x_polling import cursor_key, load_cursor, poll_mentions_once
+
+    stack.xsim.set_signature_mode("forged")  # webhooks unusable: refused, nothing stored
+    first = stack.xsim.customer_mentions("@Lumeo is the app down?", user_id="601", screen_name="gus")
+    second = stack.xsim.customer_mentions("@Lumeo still down", user_id="602", screen_name="hal")
+    assert stack.count(t.messages) == 0
+    assert poll_mentions_once(stack.runtime, stack.x).ingested == 2
+    assert poll_mentions_once(stack.runtime, stack.x).ingested == 0  # since_id moved
+    assert load_cursor(stack.runtime.db, cursor_key(stack.x)) == {"since_id": second}
+    stack.xsim.set_signature_mode("valid")
+    third = stack.xsim.customer_mentions("@Lumeo back now, thanks", user_id="601", screen_name="gus")
+    summary = poll_mentions_once(stack.runtime, stack.x)
+    assert summary.ingested == 0 and summary.duplicates == 1  # the webhook already stored it
+    assert sorted(r.external_id for r in stack.rows(stack.x)) == sorted([first, second, third])
