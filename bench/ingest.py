@@ -30,14 +30,14 @@ import orjson
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadgen import Results, closed_loop, open_loop  # noqa: E402
+from loadgen import Results, closed_loop, open_loop
 
-from comptoir.actions import admin  # noqa: E402
-from comptoir.actions.conversations import ConversationFilter, inbox_query  # noqa: E402
-from comptoir.domain.enums import Platform  # noqa: E402
-from comptoir.store import tables as t  # noqa: E402
-from comptoir.store.db import Database  # noqa: E402
-from comptoir.store.migrate import upgrade  # noqa: E402
+from comptoir.actions import admin
+from comptoir.actions.conversations import ConversationFilter, inbox_query
+from comptoir.domain.enums import Platform
+from comptoir.store import tables as t
+from comptoir.store.db import Database
+from comptoir.store.migrate import upgrade
 
 
 def pct(values: list[float], q: float) -> float:

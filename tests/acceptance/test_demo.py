@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from tests.conftest import free_port, wait_for_port
 
 
