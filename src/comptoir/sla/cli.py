@@ -8,7 +8,7 @@ import typer
 
 from comptoir.sla.contract import evaluate_lines
 
-app = typer.Typer(help="sla commands.", no_args_is_help=True)
+app = typer.Typer(help="Response-time targets: calendars, policies, acknowledgement rules, evaluate.", no_args_is_help=True)
 
 
 @app.command("evaluate")

@@ -16,7 +16,7 @@ import typer
 
 from comptoir.triage.types import TriageInput
 
-app = typer.Typer(help="triage commands.", no_args_is_help=True)
+app = typer.Typer(help="Triage: classify, evaluate, train (French and English).", no_args_is_help=True)
 
 _ID_IN_BROKEN_LINE = re.compile(r'"id"\s*:\s*"?([^",}\s]+)"?')
 DEFAULT_DATA_DIR = Path(os.environ.get("COMPTOIR_SHARED_DATA", "../shared/data"))
