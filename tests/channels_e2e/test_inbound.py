@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
+from sqlalchemy import select
 
 from comptoir.store import tables as t
 from tests.channels_e2e.conftest import VERIFY_TOKEN, Stack, wait_for
@@ -132,3 +135,21 @@ def test_x_mentions_polling_fills_in_when_webhooks_fail_and_dedupes(stack: Stack
     summary = poll_mentions_once(stack.runtime, stack.x)
     assert summary.ingested == 0 and summary.duplicates == 1  # the webhook already stored it
     assert sorted(r.external_id for r in stack.rows(stack.x)) == sorted([first, second, third])
+
+
+def test_customer_profiles_are_fetched_once_and_stored_on_the_contact(stack: Stack) -> None:
+    stack.meta.customer("9100", platform="instagram", username="zoe.shop", followers=48000, verified=True)
+    stack.meta.customer("7100", name="Ana Silva")
+    stack.meta.customer_sends_dm("9100", "is the sale still on?", platform="instagram")
+    stack.meta.customer_sends_dm("9100", "hello?", platform="instagram")
+    stack.meta.customer_sends_dm("7100", "bonjour", platform="facebook")
+
+    def contacts() -> dict[str, Any]:
+        with stack.runtime.db.read() as conn:
+            rows = conn.execute(select(t.contacts)).all()
+        return {r.external_id: r for r in rows if r.display_name or r.handle}
+
+    wait_for(lambda: len(contacts()) == 2, what="profiles on the contacts")
+    found = contacts()
+    assert found["9100"].handle == "zoe.shop" and found["9100"].followers == 48000
+    assert found["7100"].display_name == "Ana Silva"

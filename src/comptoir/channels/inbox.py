@@ -113,6 +113,7 @@ class RecordSummary:
     removals: int = 0
     unknown_account: list[str] = field(default_factory=list)
     unknown_message: int = 0
+    profiles_queued: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -179,11 +180,19 @@ def record_events(
                 else:
                     summary.unknown_message += 1
         if inbound:
-            for outcome in ingest_in(tx, inbound):
+            fresh: list[InboundMessage] = []
+            for message, outcome in zip(inbound, ingest_in(tx, inbound), strict=True):
                 if outcome.duplicate:
                     summary.duplicates += 1
                 else:
                     summary.ingested += 1
+                    if message.direction == Direction.INBOUND:
+                        fresh.append(message)
+            if fresh:
+                from comptoir.channels.profiles import wanted_profiles
+
+                platforms = {account.id: (account.brand_id, str(event.platform)) for event, account in routed}
+                summary.profiles_queued = wanted_profiles(tx, platforms, fresh)
     return summary
 
 
