@@ -150,3 +150,12 @@ def test_moving_a_comment_to_private_links_the_two_conversations(stack: Stack) -
         what="the customer's DM processed",
     )
     assert dm.conversation_id == private.id
+
+
+def test_a_revoked_token_fails_the_reply_with_the_reason(stack: Stack) -> None:
+    stack.meta.customer_sends_dm("7001", "hello")
+    [row] = stack.processed(stack.facebook, 1)
+    stack.meta.config.access_token = "rotated-by-the-page-admin"  # our stored token is no longer valid
+    failed = stack.delivery(stack.reply(row.conversation_id, "Hi!"))
+    assert failed.delivery_status == "failed" and "reauthorise the account" in failed.delivery_error
+    assert failed.delivery_attempts == 1  # permanent: not retried
