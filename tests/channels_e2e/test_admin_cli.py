@@ -26,7 +26,9 @@ def run(env: dict[str, str], *args: str, ok: bool = True) -> Any:
     return json.loads(done.stderr.strip().splitlines()[-1])
 
 
-def test_platform_apps_and_accounts_with_encrypted_secrets(database_url: str, tmp_path: Path) -> None:
+def test_platform_apps_and_accounts_with_encrypted_secrets(tmp_path: Path) -> None:
+    # The command contract does not depend on the database (storage is tested on both elsewhere).
+    database_url = f"sqlite:///{tmp_path / 'cli.db'}"
     env = {
         **os.environ,
         "COMPTOIR_DATABASE_URL": database_url,
