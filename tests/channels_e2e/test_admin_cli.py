@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +13,28 @@ from comptoir.settings import Settings
 
 
 def run(env: dict[str, str], *args: str, ok: bool = True) -> Any:
-    done = subprocess.run(
-        [sys.executable, "-m", "comptoir.cli", *args], env=env, capture_output=True, text=True, timeout=120
-    )
+    """The real `comptoir` command, in process (the settings come from ``env``)."""
+    from typer.testing import CliRunner
+
+    from comptoir.cli import app
+    from comptoir.settings import reset_settings_cache
+
+    reset_settings_cache()
+    try:
+        result = CliRunner().invoke(app, list(args), env=env)
+    finally:
+        reset_settings_cache()
     if ok:
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
-    assert done.returncode != 0
-    return json.loads(done.stderr.strip().splitlines()[-1])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+    assert result.exit_code != 0
+    return json.loads(result.stderr.strip().splitlines()[-1])
 
 
 def test_platform_apps_and_accounts_with_encrypted_secrets(tmp_path: Path) -> None:
     # The command contract does not depend on the database (storage is tested on both elsewhere).
     database_url = f"sqlite:///{tmp_path / 'cli.db'}"
     env = {
-        **os.environ,
         "COMPTOIR_DATABASE_URL": database_url,
         "COMPTOIR_DATA_DIR": str(tmp_path),
         "COMPTOIR_SECRET_KEY": "cli-test-key",
