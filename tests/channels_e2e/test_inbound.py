@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -153,3 +154,38 @@ def test_customer_profiles_are_fetched_once_and_stored_on_the_contact(stack: Sta
     found = contacts()
     assert found["9100"].handle == "zoe.shop" and found["9100"].followers == 48000
     assert found["7100"].display_name == "Ana Silva"
+
+
+def test_unsupported_impossible_and_oversized_bodies(stack: Stack) -> None:
+    from comptoir.channels.meta.webhook import sign
+    from tests.channels_e2e.conftest import META_SECRET, PAGE_ID
+
+    path = f"/webhooks/meta/{stack.meta_app}"
+
+    def post(body: bytes) -> httpx.Response:
+        with httpx.Client(base_url=stack.url) as client:
+            return client.post(path, content=body, headers={"X-Hub-Signature-256": sign(body, META_SECRET)})
+
+    reaction = {
+        "object": "page",
+        "entry": [
+            {
+                "id": PAGE_ID,
+                "time": 1,
+                "messaging": [
+                    {
+                        "sender": {"id": "1"},
+                        "recipient": {"id": PAGE_ID},
+                        "timestamp": 1,
+                        "reaction": {"mid": "m_1", "action": "react", "reaction": "love"},
+                    }
+                ],
+            }
+        ],
+    }
+    answer = post(json.dumps(reaction).encode())
+    assert answer.status_code == 200 and answer.json()["ignored"] == 1
+    assert post(b"[1, 2]").status_code == 400  # signed, but no platform sends that
+    huge = json.dumps({"object": "page", "entry": [], "pad": "x" * (stack.runtime.settings.max_body_bytes)})
+    assert post(huge.encode()).status_code == 413
+    assert stack.count(t.messages) == 0
