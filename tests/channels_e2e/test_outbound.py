@@ -115,11 +115,17 @@ def test_a_platform_down_does_not_block_the_others(stack: Stack) -> None:
 
 def test_a_native_reply_from_the_page_inbox_is_stored_once_as_outbound(stack: Stack) -> None:
     stack.meta.customer_sends_dm("7001", "hello")
-    stack.processed(stack.facebook, 1)
+    [dm] = stack.processed(stack.facebook, 1)
     stack.meta.webhooks.duplicate = True
     mid = stack.meta.page_replies_natively("7001", "Hi! (typed in Meta Business Suite)")
     rows = wait_for(lambda: [r for r in stack.rows(stack.facebook) if r.external_id == mid])
     assert len(rows) == 1 and rows[0].direction == "outbound"
+    assert rows[0].conversation_id == dm.conversation_id  # threaded with the customer's messages
+    with stack.runtime.db.read() as conn:
+        conversation = conn.execute(
+            select(t.conversations).where(t.conversations.c.id == dm.conversation_id)
+        ).one()
+    assert conversation.waiting_since is None and conversation.first_response_at is not None
 
 
 def test_moving_a_comment_to_private_links_the_two_conversations(stack: Stack) -> None:

@@ -165,7 +165,8 @@ def record_events(
                     summary.reconciled += 1
                 else:
                     summary.native_echoes += 1
-                    inbound.append(message)
+                    if not store_native_private_reply(tx, account, str(event.platform), message):
+                        inbound.append(message)
             elif isinstance(event, DeliveryReceipt | ReadReceipt):
                 record_receipt(tx, account, event)
                 summary.receipts += 1
@@ -237,6 +238,57 @@ def reconcile_echo(tx: Tx, account: RoutedAccount, echo: InboundMessage, metadat
     if candidate is None:
         return False
     _mark_sent(tx, account, candidate, echo.external_id, via="echo")
+    return True
+
+
+def store_native_private_reply(
+    tx: Tx, account: RoutedAccount, platform: str, message: InboundMessage
+) -> bool:
+    """A private reply typed in the platform's own inbox joins the customer's private conversation.
+
+    The pipeline threads private messages by their customer author; a brand's private message has none, so
+    it is stored here, already threaded (thread key ``dm:<customer>``), and stops the conversation's wait.
+    False when there is no such conversation yet (the message is then ingested as is).
+    """
+    key = message.thread_key or ""
+    if message.visibility != Visibility.PRIVATE or not key.startswith("dm:"):
+        return False
+    conversation_id = _contact_conversation(tx, account, platform, key[3:])
+    if conversation_id is None:
+        return False
+    from comptoir.actions.ingest import _row  # the canonical message row of the ingestion action
+
+    now = clock.now()
+    row = {**_row(message, now), "conversation_id": conversation_id, "processing_state": "processed"}
+    insert_fn = postgresql.insert if tx.conn.dialect.name == "postgresql" else sqlite.insert
+    inserted = tx.conn.execute(
+        insert_fn(t.messages)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["account_id", "external_id"])
+        .returning(t.messages.c.id)
+    ).scalar_one_or_none()
+    if inserted is None:
+        return True  # a redelivery
+    c = t.conversations
+    conv = tx.conn.execute(
+        select(c.c.first_response_at, c.c.last_activity_at).where(c.c.id == conversation_id)
+    ).one()
+    values: dict[str, Any] = {
+        "waiting_since": None,
+        "last_activity_at": max(conv.last_activity_at, message.sent_at),
+    }
+    if conv.first_response_at is None:
+        values["first_response_at"] = message.sent_at
+    tx.conn.execute(update(c).where(c.c.id == conversation_id).values(**values))
+    audit.record(
+        tx,
+        brand_id=account.brand_id,
+        actor="platform",
+        action="reply.native",
+        conversation_id=conversation_id,
+        message_id=int(inserted),
+        data={"external_id": message.external_id},
+    )
     return True
 
 
@@ -335,6 +387,7 @@ def _contact_conversation(
         .where(
             c.c.account_id == account.id,
             c.c.visibility == Visibility.PRIVATE.value,
+            c.c.merged_into.is_(None),
             k.c.platform == platform,
             k.c.external_id == contact_external_id,
         )
