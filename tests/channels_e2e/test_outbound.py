@@ -20,6 +20,9 @@ def ours(stack: Stack, text: str) -> list[object]:
 def test_messenger_reply_survives_5xx_and_a_timeout_after_acceptance(stack: Stack) -> None:
     stack.meta.customer_sends_dm("7001", "where is my parcel?")
     [row] = stack.processed(stack.facebook, 1)
+    with stack.api() as client:
+        rules = client.get(f"/api/v1/conversations/{row.conversation_id}/reply-rules").json()
+    assert rules["can_reply"] is True and rules["window_closes_at"] and rules["reply_kind"] == "direct"
     path = f"/v25.0/{PAGE_ID}/messages"
     stack.meta.inject_fault("5xx", path=path, count=1)
     stack.meta.inject_fault("timeout", path=path, accept=True, delay=2.5)  # accepted, answer too late
@@ -48,6 +51,9 @@ def test_comment_gets_a_public_reply_in_its_thread(stack: Stack) -> None:
 def test_closed_messaging_window_fails_with_a_clear_reason(stack: Stack) -> None:
     stack.meta.customer_sends_dm("7005", "hello?", at=clock.now() - timedelta(days=2))
     [row] = stack.processed(stack.facebook, 1)
+    with stack.api() as client:  # the workspace can tell the agent before they write
+        rules = client.get(f"/api/v1/conversations/{row.conversation_id}/reply-rules").json()
+    assert rules["can_reply"] is False and "window closed" in rules["reason"]
     failed = stack.delivery(stack.reply(row.conversation_id, "Sorry for the delay"))
     assert failed.delivery_status == "failed"
     assert "window" in failed.delivery_error and "24 hours" in failed.delivery_error
@@ -57,6 +63,16 @@ def test_closed_messaging_window_fails_with_a_clear_reason(stack: Stack) -> None
 def test_x_reply_in_thread_rides_out_429_and_5xx_exactly_once(stack: Stack) -> None:
     mention = stack.xsim.customer_mentions("@Lumeo refund please", user_id="501", screen_name="dan")
     [row] = stack.processed(stack.x, 1)
+    with stack.api() as client:
+        rules = client.get(f"/api/v1/conversations/{row.conversation_id}/reply-rules").json()
+    assert rules == {
+        "platform": "x",
+        "reply_kind": "public",
+        "max_length": 280,
+        "can_reply": True,
+        "window_closes_at": None,
+        "private_reply_to_comment": False,
+    }
     stack.xsim.inject_fault("429", path="/2/tweets", reset_in=1.0)
     stack.xsim.inject_fault("5xx", path="/2/tweets", count=1)
     text = "@dan we've sent it, sorry!"
