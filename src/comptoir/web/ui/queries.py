@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, literal_column, or_, select, text
+from sqlalchemy import Connection, Select, and_, func, literal_column, or_, select, text, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from comptoir.domain.enums import ConversationStatus, Direction
@@ -70,7 +70,9 @@ def fts5_query(q: str) -> str:
 def _matching_messages(dialect: str, q: str) -> ColumnElement[bool]:
     m = t.messages
     if dialect == "sqlite":
-        ids = text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :fts").bindparams(fts=fts5_query(q))
+        ids = text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :fts").bindparams(
+            fts=fts5_query(q)
+        )
         return m.c.id.in_(ids.columns(literal_column("rowid")))
     clauses = [
         func.to_tsvector(literal_column(f"'{cfg}'::regconfig"), m.c.text).op("@@")(
@@ -198,14 +200,20 @@ def inbox_select(agent_id: int, brand_ids: list[int], f: InboxFilter, dialect: s
         query = query.where(c.c.noise.is_(True))
     if f.q and f.q.strip():
         needle = f"%{f.q.strip().lower()}%"
-        matching = select(t.messages.c.conversation_id).where(_matching_messages(dialect, f.q))
-        query = query.where(
-            or_(
-                c.c.id.in_(matching),
-                func.lower(ct.c.display_name).like(needle),
-                func.lower(ct.c.handle).like(needle),
+        by_text = select(t.messages.c.conversation_id).where(
+            _matching_messages(dialect, f.q), t.messages.c.conversation_id.is_not(None)
+        )
+        cn, cc = t.conversations.alias("cn"), t.contacts.alias("cc")
+        by_name = (
+            select(cn.c.id)
+            .join(cc, cc.c.id == cn.c.contact_id)
+            .where(
+                cn.c.brand_id.in_(brand_ids),
+                or_(func.lower(cc.c.display_name).like(needle), func.lower(cc.c.handle).like(needle)),
             )
         )
+        # One set of ids (a hashed semi-join), not an OR that re-scans the matches for every row.
+        query = query.where(c.c.id.in_(union(by_text, by_name)))
     return query.order_by(
         c.c.waiting_since.is_(None),  # customers waiting for us first; answered conversations sink
         c.c.next_sla_deadline_at.asc().nulls_last(),
@@ -241,20 +249,42 @@ def _previews(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
 
 
 def inbox(db: Database, agent_id: int, brand_ids: list[int], f: InboxFilter) -> list[dict[str, Any]]:
+    """The rows, in order. Two steps: sort narrow rows (ids and sort keys) to pick the page, then read its details."""
     if not brand_ids:
         return []
+    full = inbox_select(agent_id, brand_ids, f, db.dialect)
     with db.read() as conn:
-        rows = conn.execute(inbox_select(agent_id, brand_ids, f, db.dialect)).all()
-        previews = _previews(conn, [int(r.id) for r in rows])
-    return [{**r._asdict(), "preview": previews.get(int(r.id))} for r in rows]
+        ids = [
+            int(x)
+            for x in conn.execute(
+                full.with_only_columns(t.conversations.c.id, maintain_column_froms=True)
+            ).scalars()
+        ]
+        if not ids:
+            return []
+        rows = conn.execute(full.where(t.conversations.c.id.in_(ids)).limit(None).order_by(None)).all()
+        previews = _previews(conn, ids)
+    position = {conversation_id: index for index, conversation_id in enumerate(ids)}
+    ordered = sorted(rows, key=lambda r: position[int(r.id)])
+    return [{**r._asdict(), "preview": previews.get(int(r.id))} for r in ordered]
+
+
+#: Counts stop here ("1000+"): an exact count of a huge queue costs more than it tells.
+COUNT_CAP = 1000
 
 
 def count(db: Database, agent_id: int, brand_ids: list[int], f: InboxFilter) -> int:
+    """How many conversations match, up to COUNT_CAP + 1."""
     if not brand_ids:
         return 0
-    query = inbox_select(agent_id, brand_ids, f, db.dialect).limit(None).order_by(None)
+    ids = (
+        inbox_select(agent_id, brand_ids, f, db.dialect)
+        .with_only_columns(t.conversations.c.id, maintain_column_froms=True)
+        .order_by(None)
+        .limit(COUNT_CAP + 1)
+    )
     with db.read() as conn:
-        return int(conn.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(ids.subquery())).scalar_one())
 
 
 def brand_of_conversation(db: Database, conversation_id: int, brand_ids: list[int]) -> int:
@@ -281,7 +311,9 @@ def case_details(db: Database, brand_id: int, conversation_id: int) -> dict[str,
             .order_by(t.agents.c.name)
         ).all()
         teams = conn.execute(
-            select(t.teams.c.id, t.teams.c.name).where(t.teams.c.brand_id == brand_id).order_by(t.teams.c.name)
+            select(t.teams.c.id, t.teams.c.name)
+            .where(t.teams.c.brand_id == brand_id)
+            .order_by(t.teams.c.name)
         ).all()
         contacts: Sequence[Any] = []
         history: Sequence[Any] = []
@@ -290,7 +322,9 @@ def case_details(db: Database, brand_id: int, conversation_id: int) -> dict[str,
                 select(t.contacts.c.person_id).where(t.contacts.c.id == row.contact_id)
             ).scalar_one()
             contacts = conn.execute(
-                select(t.contacts).where(t.contacts.c.person_id == person_id, t.contacts.c.brand_id == brand_id)
+                select(t.contacts).where(
+                    t.contacts.c.person_id == person_id, t.contacts.c.brand_id == brand_id
+                )
             ).all()
             contact_ids = [x.id for x in contacts]
             history = conn.execute(
