@@ -40,6 +40,20 @@ from comptoir.store.db import Database
 from comptoir.store.migrate import upgrade
 
 
+def wait_for_port(port: int, timeout: float = 60.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                time.sleep(0.5)  # let every worker process finish starting
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"server did not listen on {port}")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -98,7 +112,9 @@ def seed_messages(db: Database, brand_id: int, account_id: int, target: int) -> 
     now = datetime(2026, 11, 20, tzinfo=UTC)
     with db.read() as conn:
         have = conn.execute(sa.select(sa.func.count()).select_from(t.messages)).scalar_one()
-        conv_base = conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.conversations.c.id), 0))).scalar_one()
+        conv_base = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.max(t.conversations.c.id), 0))
+        ).scalar_one()
     per_conv = 5
     chunk = 20_000
     n = have
@@ -111,18 +127,31 @@ def seed_messages(db: Database, brand_id: int, account_id: int, target: int) -> 
                 status = ("open", "pending", "resolved", "resolved", "open")[cid % 5]
                 rows.append(
                     {
-                        "id": cid, "brand_id": brand_id, "account_id": account_id, "visibility": "private",
-                        "status": status, "priority": cid % 100, "tags": [],
+                        "id": cid,
+                        "brand_id": brand_id,
+                        "account_id": account_id,
+                        "visibility": "private",
+                        "status": status,
+                        "priority": cid % 100,
+                        "tags": [],
                         "waiting_since": now - timedelta(seconds=cid % 500_000) if status == "open" else None,
-                        "last_activity_at": now - timedelta(seconds=cid % 700_000), "created_at": now,
+                        "last_activity_at": now - timedelta(seconds=cid % 700_000),
+                        "created_at": now,
                     }
                 )
             tx.conn.execute(sa.insert(t.conversations), rows)
             messages = [
                 {
-                    "account_id": account_id, "conversation_id": row["id"], "direction": "inbound",
-                    "visibility": "private", "external_id": f"seed-{row['id']}-{j}", "text": "seeded message",
-                    "attachments": [], "sent_at": now, "received_at": now, "processing_state": "processed",
+                    "account_id": account_id,
+                    "conversation_id": row["id"],
+                    "direction": "inbound",
+                    "visibility": "private",
+                    "external_id": f"seed-{row['id']}-{j}",
+                    "text": "seeded message",
+                    "attachments": [],
+                    "sent_at": now,
+                    "received_at": now,
+                    "processing_state": "processed",
                     "delivery_attempts": 0,
                 }
                 for row in rows
@@ -164,6 +193,13 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--rate", type=float, default=200.0, help="offered rate for the latency test")
     parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument(
+        "--processing",
+        choices=["in-process", "worker"],
+        default="in-process",
+        help="run the pipeline inside the server, or in a separate `comptoir worker` process (PostgreSQL)",
+    )
+    parser.add_argument("--http-workers", type=int, default=1, help="uvicorn worker processes (PostgreSQL)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
@@ -174,11 +210,21 @@ def main() -> None:
     account_id = int(admin.create_account(db, brand_id=brand_id, platform=Platform.API, handle="bench")["id"])
     token = admin.create_token(db, brand_id)
     port = 18000 + os.getpid() % 1000
-    env = {**os.environ, "COMPTOIR_DATABASE_URL": url, "COMPTOIR_DATA_DIR": str(workdir),
-           "COMPTOIR_INPROCESS_WORKERS": "1", "COMPTOIR_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "comptoir.cli", "serve", "--port", str(port)], env=env)
+    separate = args.processing == "worker" and args.db == "postgresql"
+    env = {
+        **os.environ,
+        "COMPTOIR_DATABASE_URL": url,
+        "COMPTOIR_DATA_DIR": str(workdir),
+        "COMPTOIR_INPROCESS_WORKERS": "0" if separate else "1",
+        "COMPTOIR_LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "comptoir.cli", "serve", "--port", str(port)]
+    if args.db == "postgresql":
+        command += ["--workers", str(args.http_workers)]
+    server = subprocess.Popen(command, env=env)
+    worker = subprocess.Popen([sys.executable, "-m", "comptoir.cli", "worker"], env=env) if separate else None
     try:
-        time.sleep(3)
+        wait_for_port(port)
         path = f"/api/v1/accounts/{account_id}/messages"
         run = uuid.uuid4().hex[:6]
         out: dict[str, Any] = {
@@ -186,21 +232,33 @@ def main() -> None:
             "database": args.db,
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": f"{platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}",
-            "server": "1 uvicorn process (+ 1 in-process job runner), load generator on the same machine",
+            "server": f"{args.http_workers} uvicorn process(es), pipeline "
+            + ("in a separate `comptoir worker` process" if separate else "in the server process")
+            + ", load generator on the same machine",
         }
-        single = asyncio.run(closed_loop("127.0.0.1", port, path, token, body_single(run + "s"),
-                                         args.connections, args.duration))
+        single = asyncio.run(
+            closed_loop(
+                "127.0.0.1", port, path, token, body_single(run + "s"), args.connections, args.duration
+            )
+        )
         out["single_posts"] = summary(single)
-        batches = asyncio.run(closed_loop("127.0.0.1", port, path, token, body_batch(run + "b", args.batch_size),
-                                          4, args.duration))
+        batches = asyncio.run(
+            closed_loop(
+                "127.0.0.1", port, path, token, body_batch(run + "b", args.batch_size), 4, args.duration
+            )
+        )
         out["batches"] = {"batch_size": args.batch_size, **summary(batches)}
         time.sleep(2)
-        fixed = asyncio.run(open_loop("127.0.0.1", port, path, token, body_single(run + "r"), args.rate,
-                                      args.duration))
+        fixed = asyncio.run(
+            open_loop("127.0.0.1", port, path, token, body_single(run + "r"), args.rate, args.duration)
+        )
         out["fixed_rate"] = {"offered_per_s": args.rate, **summary(fixed)}
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
     out["inbox_query"] = []
     for size in [int(s) for s in args.sizes.split(",") if s]:
         seed_messages(db, brand_id, account_id, size)
