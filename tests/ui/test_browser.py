@@ -6,6 +6,7 @@ Screenshots go to tests/artifacts/ (ignored by git).
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -95,6 +96,7 @@ def test_a_day_in_the_workspace(browser_page: Any, tmp_path: Path) -> None:
             text = "Ma fibre est coupée depuis trois jours et personne ne répond"
             body = message("browser-1", text=text)
             body["author"] = {"external_id": "julie", "handle": "@julie", "name": "Julie Dupont", "followers": 2400}
+            posted = time.perf_counter()
             response = httpx.post(
                 f"{server.url}/api/v1/accounts/{ws.a.account_id}/messages",
                 json=body,
@@ -102,6 +104,8 @@ def test_a_day_in_the_workspace(browser_page: Any, tmp_path: Path) -> None:
             )
             assert response.status_code == 202
             page.wait_for_selector(f"#rows tr.row >> text={text}", timeout=10_000)
+            latency = {"webhook_to_row_ms": round((time.perf_counter() - posted) * 1000)}
+            (ARTIFACTS / "live-latency.json").write_text(json.dumps(latency))  # a figure, never an assertion
             page.screenshot(path=str(ARTIFACTS / "inbox-en.png"), full_page=True)
 
             # Open it with the keyboard.

@@ -106,7 +106,12 @@
   }
   if (window.EventSource && (document.getElementById("rows") || conversationId)) {
     var source = new EventSource("/ui/events");
-    source.onopen = function () { if (live) live.setAttribute("data-state", "on"); };
+    source.onopen = function () {
+      if (live) live.setAttribute("data-state", "on");
+      /* Catch up on what changed between rendering the page and (re)connecting the stream. */
+      if (document.getElementById("rows")) refreshSoon("rows");
+      if (conversationId) refreshSoon("timeline");
+    };
     source.onerror = function () { if (live) live.setAttribute("data-state", "off"); };
     ["message.processed", "message.received", "conversation.changed", "conversation.created",
      "reply.queued", "reply.sent", "reply.failed", "note.added"].forEach(function (kind) {
