@@ -53,6 +53,8 @@ def upsert_contact(
         )
         return contact_id, True
     changes = {k: v for k, v in fresh.items() if v is not None and getattr(row, k) != v}
+    if row.verified and not fresh["verified"]:
+        changes.pop("verified", None)  # a message without the flag never undoes a verified profile
     if language and row.language != language:
         changes["language"] = language
     if changes:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import and_, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -56,7 +57,24 @@ def enqueue_many(
         }
         for kind, payload, lock in items
     ]
-    tx.conn.execute(insert(t.jobs), rows)
+    if tx.conn.dialect.name == "postgresql" and len(rows) > 1:
+        # One statement with array parameters instead of one INSERT per job.
+        tx.conn.exec_driver_sql(
+            "INSERT INTO jobs (kind, payload, lock, status, attempts, run_at, created_at) "
+            "SELECT * FROM unnest(%s::text[], %s::text[]::json[], %s::text[], %s::text[], %s::integer[], "
+            "%s::timestamptz[], %s::timestamptz[])",
+            (
+                [r["kind"] for r in rows],
+                [orjson.dumps(r["payload"]).decode() for r in rows],
+                [r["lock"] for r in rows],
+                [r["status"] for r in rows],
+                [r["attempts"] for r in rows],
+                [r["run_at"] for r in rows],
+                [r["created_at"] for r in rows],
+            ),
+        )
+    else:
+        tx.conn.execute(insert(t.jobs), rows)
     wake_workers_on_commit(tx)
 
 
