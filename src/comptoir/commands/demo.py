@@ -93,10 +93,11 @@ def demo(
         Path("var/demo"), help="Where the demo's SQLite database lives (recreated)."
     ),
     simulators: bool = typer.Option(
-        False,
-        "--simulators",
-        help="Also start the Meta and X simulators (ports PORT+81, PORT+82): the care account's social "
-        "messages arrive as signed webhooks, and agents' replies appear in the simulators' timelines.",
+        True,
+        "--simulators/--no-simulators",
+        help="Start the Meta and X simulators (ports PORT+81, PORT+82): the care account's social "
+        "messages arrive as signed webhooks, and agents' replies appear in the simulators' timelines. "
+        "Without them, the whole corpus goes through the generic HTTP API.",
     ),
 ) -> None:
     """Start Comptoir on SQLite with a demo brand and demo messages flowing in through the HTTP API."""
