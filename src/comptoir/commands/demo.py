@@ -145,7 +145,10 @@ def demo(
         )
     stop = threading.Event()
     app = create_app(build_runtime(settings))
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    # Open event streams (the workspace's live updates) never end by themselves: stop them after 2 s on Ctrl-C.
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    )
 
     def feed() -> None:
         while not server.started and not stop.is_set():

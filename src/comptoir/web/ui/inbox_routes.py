@@ -37,7 +37,7 @@ FORWARDED = {
     "note.added",
     "presence",
 }
-STREAM_SECONDS = 300.0
+STREAM_SECONDS = 60.0  # then the browser reconnects (and catches up): bounds a stream's life
 PING_SECONDS = 10.0
 
 
