@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 
-from comptoir.web.app import create_app
 from tests.ui.conftest import Workspace, page_csrf
 
 # (method, path template, form) for every workspace route; {c} is a conversation, {m} one of its messages.
@@ -38,7 +37,7 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/c/{c}/triage", {"message_id": "{m}", "judgement": "intent", "value": "complaint"}),
     ("POST", "/c/{c}/messages/{m}/retry", {}),
 ]
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/health")}
+PUBLIC = {("GET", "/login"), ("POST", "/login")}
 SCOPED = [r for r in ROUTES if any(k in r[1] or k in str(r[2]) for k in ("{c}", "{t}", "{k}", "{b}"))]
 
 
@@ -81,12 +80,14 @@ def _message_id(ws: Workspace, conversation_id: int) -> int:
         )
 
 
-def test_the_matrix_covers_every_workspace_route(ws: Workspace) -> None:
-    app = create_app(ws.runtime, run_jobs=False)
+def test_the_matrix_covers_every_workspace_route() -> None:
+    from comptoir.web.ui import auth_routes, case_routes, inbox_routes, settings_routes
+
     declared = {
         (method, route.path)
-        for route in app.routes
-        if isinstance(route, APIRoute) and not route.path.startswith("/api/")
+        for module in (auth_routes, case_routes, inbox_routes, settings_routes)
+        for route in module.router.routes
+        if isinstance(route, APIRoute)
         for method in route.methods - {"HEAD"}
     }
     names = {"{c}": "{conversation_id}", "{m}": "{message_id}", "{t}": "{template_id}", "{k}": "{token_id}"}
