@@ -134,6 +134,7 @@ agents = Table(
     Column("password_hash", Text),
     Column("language", String(8)),
     Column("availability", String(10), nullable=False, server_default=text("'offline'")),
+    _ts("last_assigned_at"),
     Column("capacity", Integer, nullable=False, server_default=text("10")),
     Column("skills", JSON),
     _ts("created_at", False),
@@ -192,6 +193,8 @@ conversations = Table(
     Column("urgency", String(10)),
     Column("noise", Boolean, nullable=False, server_default=text("false")),
     Column("sla_policy_id", Id),
+    _ts("snoozed_until"),
+    _ts("escalated_at"),
     _ts("first_response_due_at"),
     _ts("next_response_due_at"),
     _ts("resolution_due_at"),
@@ -427,4 +430,18 @@ saved_views = Table(
     Column("name", String(100), nullable=False),
     Column("filters", JSON, nullable=False),
     _ts("created_at", False),
+)
+
+
+routing_rules = Table(
+    "routing_rules",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("brand_id", Id, ForeignKey("brands.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("conditions", JSON, nullable=False),
+    Column("target", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    _ts("updated_at", False),
 )

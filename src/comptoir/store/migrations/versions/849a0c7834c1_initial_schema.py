@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1706fafca4b3
+Revision ID: 849a0c7834c1
 Revises: 
-Create Date: 2026-11-25 14:58:58.181162
+Create Date: 2026-11-25 16:08:35.610746
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import comptoir.store.tables
 
 
-revision = '1706fafca4b3'
+revision = '849a0c7834c1'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.Text(), nullable=True),
     sa.Column('language', sa.String(length=8), nullable=True),
     sa.Column('availability', sa.String(length=10), server_default=sa.text("'offline'"), nullable=False),
+    sa.Column('last_assigned_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('capacity', sa.Integer(), server_default=sa.text('(10)'), nullable=False),
     sa.Column('skills', sa.JSON(), nullable=True),
     sa.Column('created_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
@@ -181,6 +182,21 @@ def upgrade() -> None:
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_persons_brand_id'), ['brand_id'], unique=False)
 
+    op.create_table('routing_rules',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('brand_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('conditions', sa.JSON(), nullable=False),
+    sa.Column('target', sa.JSON(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_routing_rules_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_routing_rules'))
+    )
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_routing_rules_brand_id'), ['brand_id'], unique=False)
+
     op.create_table('saved_views',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('brand_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -297,6 +313,8 @@ def upgrade() -> None:
     sa.Column('urgency', sa.String(length=10), nullable=True),
     sa.Column('noise', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
     sa.Column('sla_policy_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('snoozed_until', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('first_response_due_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_response_due_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolution_due_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
@@ -463,6 +481,10 @@ def downgrade() -> None:
 
     op.drop_table('sla_policies')
     op.drop_table('saved_views')
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_routing_rules_brand_id'))
+
+    op.drop_table('routing_rules')
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_persons_brand_id'))
 
