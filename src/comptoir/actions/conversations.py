@@ -139,7 +139,7 @@ def list_conversations(db: Database, brand_id: int, f: ConversationFilter) -> li
             m = t.messages
             last = (
                 select(m.c.conversation_id, m.c.text, m.c.id)
-                .where(m.c.conversation_id.in_(ids))
+                .where(m.c.conversation_id.in_(ids), m.c.direction != "note")
                 .order_by(m.c.conversation_id, m.c.id.desc())
             )
             for r in conn.execute(last):

@@ -39,7 +39,14 @@ def serve(
     if runtime.db.is_sqlite or workers <= 1:
         from comptoir.web.app import create_app
 
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            create_app(runtime),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=3,  # open event streams must not hold a stop for long
+        )
     else:
         uvicorn.run(
             "comptoir.web.asgi:app",
@@ -48,6 +55,7 @@ def serve(
             workers=workers,
             log_level="warning",
             access_log=False,
+            timeout_graceful_shutdown=3,
         )
 
 
