@@ -253,13 +253,31 @@ def inbox(db: Database, agent_id: int, brand_ids: list[int], f: InboxFilter) -> 
     if not brand_ids:
         return []
     full = inbox_select(agent_id, brand_ids, f, db.dialect)
+    c = t.conversations
+    # The "answer next" order puts waiting customers first. Asking for the two groups separately lets
+    # PostgreSQL walk the (brand, status, noise, next_sla_deadline_at) index in order (with an incremental
+    # sort on the remaining keys) instead of sorting every open conversation: ~2x at 1M messages.
+    by_id = full.with_only_columns(c.c.id, maintain_column_froms=True).order_by(None).limit(None)
+    order = (
+        c.c.next_sla_deadline_at.asc().nulls_last(),
+        c.c.priority.desc(),
+        c.c.waiting_since.asc(),
+        c.c.id.asc(),
+    )
     with db.read() as conn:
         ids = [
             int(x)
             for x in conn.execute(
-                full.with_only_columns(t.conversations.c.id, maintain_column_froms=True)
+                by_id.where(c.c.waiting_since.is_not(None)).order_by(*order).limit(f.limit)
             ).scalars()
         ]
+        if len(ids) < f.limit:
+            ids += [
+                int(x)
+                for x in conn.execute(
+                    by_id.where(c.c.waiting_since.is_(None)).order_by(*order).limit(f.limit - len(ids))
+                ).scalars()
+            ]
         if not ids:
             return []
         rows = conn.execute(full.where(t.conversations.c.id.in_(ids)).limit(None).order_by(None)).all()
