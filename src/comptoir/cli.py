@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from comptoir.commands import admin, demo, email, platform_apps, server, users, x
+from comptoir.commands import admin, demo, email, platform_apps, routing, server, users, x
 from comptoir.replay.cli import replay_command
 from comptoir.simulators.cli import app as simulate_app
 from comptoir.sla.cli import app as sla_app
@@ -19,6 +19,8 @@ app.add_typer(admin.account_app, name="account")
 app.add_typer(admin.token_app, name="token")
 app.add_typer(admin.team_app, name="team")
 app.add_typer(users.user_app, name="user")
+app.add_typer(routing.routing_app, name="routing")
+app.add_typer(routing.agent_app, name="agent")
 app.add_typer(platform_apps.platform_app_app, name="platform-app")
 app.add_typer(email.email_app, name="email")
 app.add_typer(x.x_app, name="x")

@@ -42,7 +42,17 @@ def test_processing_threads_and_records_a_trail(env: Env) -> None:
     assert stored["id"] == msg_id
     assert stored["processing_state"] == "processed"
     steps = [entry["step"] for entry in stored["pipeline"]]
-    assert steps == ["validate", "contact", "thread", "triage", "conversation", "sla", "acknowledge"]
+    assert steps == [
+        "validate",
+        "contact",
+        "thread",
+        "triage",
+        "route",
+        "conversation",
+        "sla",
+        "assign",
+        "acknowledge",
+    ]
     assert stored["triage"]["lang"] == "en"
     assert stored["triage"]["intent"] in {"complaint", "request"}
     assert detail["intent"] == stored["triage"]["intent"]

@@ -10,6 +10,7 @@ from sqlalchemy import Select, delete, insert, select, update
 
 from comptoir import clock
 from comptoir.actions import audit
+from comptoir.actions.assignment import capacity_freed
 from comptoir.actions.sla import assess, clocks_view
 from comptoir.domain.enums import ConversationStatus
 from comptoir.domain.transitions import check_transition
@@ -271,6 +272,12 @@ def change_conversation(
                 )
         if values:
             tx.conn.execute(update(c).where(c.c.id == conversation_id).values(**values))
+            freed = row.assignee_id is not None and (
+                values.get("status") == ConversationStatus.RESOLVED.value
+                or ("assignee_id" in values and values["assignee_id"] != row.assignee_id)
+            )
+            if freed:
+                capacity_freed(tx, row.assignee_id, values.get("team_id", row.team_id))
             audit.record(
                 tx,
                 brand_id=brand_id,

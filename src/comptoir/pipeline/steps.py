@@ -16,6 +16,7 @@ from comptoir.actions.threading import ThreadDecision, conversation_of_message, 
 from comptoir.domain.enums import ConversationStatus, Direction, Visibility
 from comptoir.pipeline.ack_step import Acknowledge
 from comptoir.pipeline.context import MessageContext, Step, StepResult
+from comptoir.pipeline.routing_step import Assign, Route
 from comptoir.pipeline.sla_step import Sla
 from comptoir.pipeline.triage_step import Triage
 from comptoir.store import tables as t
@@ -180,7 +181,9 @@ STEPS: list[Step] = [
     UpsertContact(),
     Thread(),
     Triage(),
+    Route(),
     UpdateConversation(),
     Sla(),
+    Assign(),
     Acknowledge(),
 ]

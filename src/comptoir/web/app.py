@@ -13,7 +13,7 @@ from comptoir import __version__
 from comptoir.jobs.worker import Worker, start_in_threads
 from comptoir.runtime import Runtime, build_runtime
 from comptoir.web import pages, ui
-from comptoir.web.api import accounts, conversations, ingest
+from comptoir.web.api import accounts, agents, conversations, ingest
 from comptoir.web.api.group_commit import GroupCommitter
 from comptoir.web.auth import TokenCache
 from comptoir.web.channel_actions import router as channel_actions_router
@@ -71,6 +71,7 @@ def create_app(runtime: Runtime | None = None, *, run_jobs: bool | None = None) 
     app.include_router(ingest.router)
     app.include_router(conversations.router)
     app.include_router(accounts.router)
+    app.include_router(agents.router)
     app.include_router(pages.router)
     app.include_router(webhooks_router)
     app.include_router(webchat_router)
