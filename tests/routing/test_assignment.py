@@ -6,15 +6,17 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from comptoir.actions import admin, routing
-from comptoir.actions.assignment import Candidate, choose, set_availability
+from comptoir.actions.assignment import Candidate, assign_conversation, choose, set_availability
 from comptoir.actions.conversations import change_conversation
 from comptoir.runtime import Runtime
 from comptoir.store import tables as t
@@ -255,3 +257,38 @@ def test_command_line(env: Env) -> None:
     assert json.loads(done.stdout) == {"id": mine, "availability": "away", "previous": "online"}
     bad = cli(env, "agent", "availability", "--user", str(mine), "--set", "asleep")
     assert bad.returncode == 1 and "unknown availability" in bad.stderr
+
+
+def test_two_concurrent_assignments_respect_capacity(env: Env) -> None:
+    db = env.runtime.db
+    team = admin.create_team(db, env.brand_id, "Care")
+    routing.create_rule(db, env.brand_id, "All", {}, {"team_id": team, "assign": "load"})
+    first, second = write(env, "c1", ENGLISH, 1), write(env, "c2", ENGLISH, 1)  # nobody online yet: both wait
+    solo = agent(env, team, "solo", capacity=1)
+    with db.transaction() as tx:  # the job queued by coming online is not run: the race is played by hand
+        tx.conn.execute(delete(t.jobs))
+    a_assigned, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def holder() -> None:
+        with db.transaction() as tx:
+            results["a"] = assign_conversation(tx, first.id, team, "load")
+            a_assigned.set()
+            release.wait(10)
+
+    def racer() -> None:
+        a_assigned.wait(10)
+        with db.transaction() as tx:
+            results["b"] = assign_conversation(tx, second.id, team, "load")
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=racer)]
+    for thread in threads:
+        thread.start()
+    a_assigned.wait(10)
+    time.sleep(0.3)  # the racer is now blocked on the agent's lock (PostgreSQL) or the write lock (SQLite)
+    release.set()
+    for thread in threads:
+        thread.join(15)
+    assert results["a"] is not None and results["b"] is None
+    assert conversation_of(env, "c1").assignee_id == solo
+    assert conversation_of(env, "c2").assignee_id is None

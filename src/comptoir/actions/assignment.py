@@ -71,6 +71,16 @@ def open_count_query() -> Any:
 def eligible_agents(conn: Connection, team_id: int) -> list[Candidate]:
     """Online members of the team under capacity, with their open assigned count."""
     a, m = t.agents, t.team_members
+    if conn.dialect.name == "postgresql":
+        # Serialise assignment per agent: counts read after these locks include every committed assignment,
+        # so two workers cannot both give an agent its last free place. Ascending ids: no lock cycles.
+        conn.execute(
+            select(a.c.id)
+            .join(m, m.c.agent_id == a.c.id)
+            .where(m.c.team_id == team_id, a.c.availability == "online")
+            .order_by(a.c.id)
+            .with_for_update(of=a)
+        )
     count = open_count_query().label("open_count")
     query = (
         select(a.c.id, a.c.name, a.c.capacity, a.c.last_assigned_at, a.c.skills, count)
@@ -200,6 +210,8 @@ def assign_waiting(db: Database, team_id: int, *, limit: int = 500) -> list[tupl
             )
             .order_by(c.c.waiting_since, c.c.id)
             .limit(limit)
+            # Conversations a pipeline transaction is holding are left for its own assign step (no deadlock).
+            .with_for_update(skip_locked=True)
         ).all()
         for row in waiting:
             choice = assign_conversation(
