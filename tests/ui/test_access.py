@@ -36,9 +36,18 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/c/{c}/tags", {"tags": "x"}),
     ("POST", "/c/{c}/triage", {"message_id": "{m}", "judgement": "intent", "value": "complaint"}),
     ("POST", "/c/{c}/messages/{m}/retry", {}),
+    ("POST", "/c/{c}/escalate", {"team": "{team}", "note": "see this"}),
+    ("POST", "/c/{c}/escalation-urls", {"team": "{team}", "urls": "json://127.0.0.1:9/hook"}),
+    ("POST", "/c/{c}/snooze", {"duration": "1h"}),
+    ("POST", "/c/{c}/private", {"text": "Write to us privately"}),
+    ("POST", "/c/{c}/link", {"other": "{c}"}),
+    ("POST", "/c/{c}/redirect", {}),
+    ("GET", "/ui/responsiveness", {}),
 ]
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
-SCOPED = [r for r in ROUTES if any(k in r[1] or k in str(r[2]) for k in ("{c}", "{t}", "{k}", "{b}"))]
+SCOPED = [r for r in ROUTES if any(k in r[1] or k in str(r[2]) for k in ("{c}", "{t}", "{k}", "{b}", "{team}"))]
+#: Routes that need a public conversation or a redirecting account: brand-checked here, exercised in test_case_moves.
+NEEDS_SETUP = {"/c/{c}/private", "/c/{c}/link", "/c/{c}/redirect"}
 
 
 def _fill(value: str, c: int, m: int, extra: dict[str, int] | None = None) -> str:
@@ -64,7 +73,10 @@ def _ids(ws: Workspace, brand: int, agent: str) -> dict[str, int]:
                 brand_id=brand, token_hash=f"h-{agent}-{brand}", agent_id=ws.agents[agent], created_at=clock.now()
             )
         ).inserted_primary_key[0]
-    return {"b": brand, "t": int(template), "k": int(token)}
+    from comptoir.actions.admin import create_team
+
+    team = create_team(ws.runtime.db, brand, f"escalations-{agent}")
+    return {"b": brand, "t": int(template), "k": int(token), "team": team}
 
 
 def _message_id(ws: Workspace, conversation_id: int) -> int:
@@ -174,7 +186,7 @@ def test_the_right_brand_can_use_every_route(ws: Workspace) -> None:
     extra = _ids(ws, ws.a.id, "sue")
     client = ws.client("sue")
     for method, path, form in ROUTES:
-        if path in ("/logout", "/ui/events", "/c/{c}/messages/{m}/retry"):
+        if path in ("/logout", "/ui/events", "/c/{c}/messages/{m}/retry") or path in NEEDS_SETUP:
             continue  # logout ends the session; the stream never ends; retry needs a failed reply (tested apart)
         url = _fill(path, c, m, extra)
         if method == "GET":

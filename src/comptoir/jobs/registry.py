@@ -35,6 +35,7 @@ def on_dead(kind: str) -> Callable[[Handler], Handler]:
 def load_handlers() -> dict[str, Handler]:
     """Import the modules that register handlers, then return the table."""
     import comptoir.jobs.assignment
+    import comptoir.jobs.escalation
     import comptoir.jobs.handlers
     import comptoir.jobs.sla_actions  # noqa: F401
 

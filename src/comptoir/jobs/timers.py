@@ -30,7 +30,43 @@ BATCH = 200
 
 
 def fire_due(runtime: Runtime) -> int:
-    """Fire every timer whose instant has come; returns how many fired."""
+    """Fire every timer whose instant has come, and wake snoozed conversations; returns how many fired."""
+    return _fire_sla_timers(runtime) + wake_snoozed(runtime)
+
+
+def wake_snoozed(runtime: Runtime) -> int:
+    """Reopen the snoozed conversations whose ``snoozed_until`` has passed (audited, event published)."""
+    c = t.conversations
+    now = clock.now()
+    query = (
+        select(c.c.id, c.c.brand_id, c.c.snoozed_until)
+        .where(c.c.status == "snoozed", c.c.snoozed_until.is_not(None), c.c.snoozed_until <= now)
+        .order_by(c.c.snoozed_until)
+        .limit(BATCH)
+    )
+    if runtime.db.dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    with runtime.db.transaction() as tx:
+        rows = tx.conn.execute(query).all()
+        if not rows:
+            return 0
+        tx.conn.execute(
+            update(c).where(c.c.id.in_([r.id for r in rows])).values(status="open", snoozed_until=None)
+        )
+        for row in rows:
+            audit.record(
+                tx,
+                brand_id=row.brand_id,
+                actor="system",
+                action="conversation.woken",
+                conversation_id=row.id,
+                data={"snoozed_until": clock.isoformat_z(row.snoozed_until), "late_ms": _late_ms(row.snoozed_until, now)},
+            )
+            publish_on_commit(tx, Event("conversation.changed", row.brand_id, {"conversation_id": row.id}))
+    return len(rows)
+
+
+def _fire_sla_timers(runtime: Runtime) -> int:
     timers, c = t.sla_timers, t.conversations
     now = clock.now()
     query = (
@@ -89,7 +125,11 @@ def next_fire_at(runtime: Runtime) -> datetime | None:
         value = conn.execute(
             select(func.min(timers.c.fire_at)).where(timers.c.fired_at.is_(None))
         ).scalar_one()
-    return clock.from_storage(value)
+        snoozed = conn.execute(
+            select(func.min(t.conversations.c.snoozed_until)).where(t.conversations.c.status == "snoozed")
+        ).scalar_one()
+    candidates = [v for v in (clock.from_storage(value), clock.from_storage(snoozed)) if v is not None]
+    return min(candidates) if candidates else None
 
 
 class TimerService:
@@ -100,7 +140,7 @@ class TimerService:
     def run_forever(self) -> None:
         while not self.stop_event.is_set():
             try:
-                while fire_due(self.runtime) == BATCH:
+                while fire_due(self.runtime) >= BATCH:
                     pass
                 upcoming = next_fire_at(self.runtime)
             except Exception:

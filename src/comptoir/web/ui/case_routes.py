@@ -10,20 +10,26 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 
 from comptoir import clock
+from comptoir.actions import case_moves
 from comptoir.actions.conversations import change_conversation, get_conversation
 from comptoir.actions.replies import queue_reply
-from comptoir.errors import ComptoirError, ConversationNotFound
+from comptoir.channels.private_reply import queue_private_reply
+from comptoir.channels.reply_rules import reply_rules
+from comptoir.errors import ComptoirError, ConversationNotFound, ValidationFailed
 from comptoir.replies.coach import LENGTH_LIMITS, CoachContext, coach
 from comptoir.replies.library import list_templates
 from comptoir.replies.templates import conversation_reference, first_name, suggest, variables_for
 from comptoir.web.ui import actions, queries
-from comptoir.web.ui.base import Page, acting_agent, current_agent, finish, runtime_of
+from comptoir.web.ui.base import Page, acting_agent, current_agent, finish, require_supervisor, runtime_of
 from comptoir.web.ui.people import CurrentAgent
 
 router = APIRouter(include_in_schema=False)
 
 #: Outcome keys shown after an action (only these keys are ever displayed: nothing from the URL is echoed).
-DONE = {"replied", "noted", "status", "assigned", "team", "tags", "corrected", "retried"}
+DONE = {
+    "replied", "noted", "status", "assigned", "team", "tags", "corrected", "retried",
+    "escalated", "escalation_urls", "snoozed", "private", "linked", "redirected",
+}
 ERRORS = {"invalid_transition", "validation_error", "not_found", "conflict"}
 
 
@@ -107,6 +113,13 @@ async def conversation_page(
             limit=1,
         )
         return {
+            "linked": case_moves.linked_case(db, brand_id, details["row"].linked_conversation_id),
+            "link_candidates": case_moves.private_candidates(db, brand_id, conversation_id),
+            "redirect_target": case_moves.redirect_target(db, brand_id, int(details["row"].account_id)),
+            "escalation_urls": {tm.id: case_moves.escalation_urls(db, tm.id) for tm in details["teams"]}
+            if agent.can_supervise
+            else {},
+            "rules": reply_rules(db, runtime_of(request).settings, brand_id, conversation_id),
             "invite": invite[0] if invite and details["row"].visibility == "public" else None,
             "brand_id": brand_id,
             "brand_name": agent.brands.get(brand_id, ""),
@@ -369,3 +382,145 @@ async def presence(
     response = Response(status_code=204)
     finish(request, response)
     return response
+
+
+@router.post("/c/{conversation_id}/escalate")
+async def escalate(
+    request: Request,
+    conversation_id: int,
+    team: str = Form(""),
+    note: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    db = runtime_of(request).db
+    link = str(request.base_url).rstrip("/") + f"/c/{conversation_id}"
+
+    def work() -> None:
+        brand_id = queries.brand_of_conversation(db, conversation_id, agent.brand_ids)
+        if not team.isdigit():
+            raise ValidationFailed("choose a team")
+        case_moves.escalate(
+            db, brand_id=brand_id, conversation_id=conversation_id, team_id=int(team), note=note,
+            actor=agent.actor, link=link,
+        )
+
+    return await _act(request, conversation_id, "escalated", work)
+
+
+@router.post("/c/{conversation_id}/escalation-urls")
+async def escalation_urls(
+    request: Request,
+    conversation_id: int,
+    team: str = Form(""),
+    urls: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    db = runtime_of(request).db
+    require_supervisor(agent)
+
+    def work() -> None:
+        brand_id = queries.brand_of_conversation(db, conversation_id, agent.brand_ids)
+        if not team.isdigit():
+            raise ValidationFailed("choose a team")
+        case_moves.set_escalation_urls(
+            db, brand_id=brand_id, team_id=int(team), urls=urls.splitlines(), actor=agent.actor
+        )
+
+    return await _act(request, conversation_id, "escalation_urls", work)
+
+
+@router.post("/c/{conversation_id}/snooze")
+async def snooze(
+    request: Request,
+    conversation_id: int,
+    duration: str = Form(""),
+    until: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    db = runtime_of(request).db
+
+    def work() -> None:
+        brand_id = queries.brand_of_conversation(db, conversation_id, agent.brand_ids)
+        target = case_moves.parse_snooze(duration, until, clock.now())
+        case_moves.snooze(db, brand_id=brand_id, conversation_id=conversation_id, until=target, actor=agent.actor)
+
+    return await _act(request, conversation_id, "snoozed", work)
+
+
+@router.post("/c/{conversation_id}/private")
+async def move_to_private(
+    request: Request, conversation_id: int, text: str = Form(""), agent: CurrentAgent = Depends(acting_agent)
+) -> Response:
+    """Meta comments: a private reply to the comment; other channels: a public reply inviting a DM."""
+    db = runtime_of(request).db
+
+    def work() -> None:
+        brand_id = queries.brand_of_conversation(db, conversation_id, agent.brand_ids)
+        rules = reply_rules(db, runtime_of(request).settings, brand_id, conversation_id)
+        if rules["reply_kind"] != "public":
+            raise ValidationFailed("this conversation is already private")
+        if rules["private_reply_to_comment"]:
+            queue_private_reply(
+                db, brand_id=brand_id, conversation_id=conversation_id, text=text.strip(),
+                agent_id=agent.id, actor=agent.actor,
+            )
+        else:
+            queue_reply(
+                db, brand_id=brand_id, conversation_id=conversation_id, text=text.strip(),
+                idempotency_key=None, agent_id=agent.id, actor=agent.actor,
+            )
+        case_moves.record(db, brand_id, conversation_id, agent.actor, "conversation.moved_to_private",
+                          {"private_reply": bool(rules["private_reply_to_comment"])})
+
+    return await _act(request, conversation_id, "private", work)
+
+
+@router.post("/c/{conversation_id}/link")
+async def link(
+    request: Request, conversation_id: int, other: str = Form(""), agent: CurrentAgent = Depends(acting_agent)
+) -> Response:
+    db = runtime_of(request).db
+
+    def work() -> None:
+        brand_id = queries.brand_of_conversation(db, conversation_id, agent.brand_ids)
+        if not other.isdigit():
+            raise ValidationFailed("choose a conversation")
+        case_moves.link(db, brand_id=brand_id, conversation_id=conversation_id, other_id=int(other),
+                        actor=agent.actor)
+
+    return await _act(request, conversation_id, "linked", work)
+
+
+@router.post("/c/{conversation_id}/redirect")
+async def redirect(
+    request: Request, conversation_id: int, text: str = Form(""), agent: CurrentAgent = Depends(acting_agent)
+) -> Response:
+    """Point the customer to the account this one redirects to (care or regional), publicly, audited."""
+    db = runtime_of(request).db
+
+    def work() -> None:
+        brand_id = queries.brand_of_conversation(db, conversation_id, agent.brand_ids)
+        details = queries.case_details(db, brand_id, conversation_id)
+        target = case_moves.redirect_target(db, brand_id, int(details["row"].account_id))
+        if target is None:
+            raise ValidationFailed("this account redirects nowhere")
+        body = text.strip() or case_moves.redirect_text(details["row"].language, target["handle"])
+        queued = queue_reply(
+            db, brand_id=brand_id, conversation_id=conversation_id, text=body,
+            idempotency_key=None, agent_id=agent.id, actor=agent.actor,
+        )
+        case_moves.record(db, brand_id, conversation_id, agent.actor, "conversation.redirected",
+                          {"to_account_id": target["id"], "to": target["handle"], "message_id": queued.message_id})
+
+    return await _act(request, conversation_id, "redirected", work)
+
+
+@router.get("/ui/responsiveness", response_class=HTMLResponse)
+async def responsiveness(request: Request, agent: CurrentAgent = Depends(current_agent)) -> HTMLResponse:
+    db = runtime_of(request).db
+
+    def load() -> list[dict[str, Any]]:
+        return case_moves.brands_responsiveness(db, agent.brand_ids)
+
+    accounts = await run_in_threadpool(load)
+    return Page(request, agent).render("responsiveness.html", accounts=accounts, brands=agent.brands)
