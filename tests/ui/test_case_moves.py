@@ -181,3 +181,26 @@ def test_the_composer_shows_the_channels_reply_rules(ws: Workspace) -> None:
             tx.conn.execute(update(t.messages).where(t.messages.c.conversation_id == c).values(account_id=page_id["id"]))
         rules = ws.client("alice").get(f"/c/{c}").text.split('id="reply-rules"')[1].split("</ul>")[0]
     assert "1999" in rules and "2026-11-21T10:00:00Z" in rules and "closes at" in rules
+
+
+def test_move_to_private_on_a_facebook_comment_is_a_private_reply(ws: Workspace) -> None:
+    c = ws.ingest(ws.a, "fb-comment-1", visibility="public", text="Mon forfait a été débité deux fois")
+    fb_page = admin.create_account(ws.runtime.db, brand_id=ws.a.id, platform=Platform.FACEBOOK,
+                                   handle="alpha.page", external_id="fb-page-2")
+    with ws.runtime.db.transaction() as tx:  # the same conversation, as if it were a comment on a Facebook Page
+        tx.conn.execute(update(t.conversations).where(t.conversations.c.id == c).values(account_id=fb_page["id"]))
+        tx.conn.execute(update(t.messages).where(t.messages.c.conversation_id == c).values(account_id=fb_page["id"]))
+    client = ws.client("alice")
+    assert "private reply to the comment" in client.get(f"/c/{c}").text
+    response = client.post(f"/c/{c}/private", data={"text": "Je vous écris en privé, Alice",
+                                                    "csrf_token": page_csrf(client)}, follow_redirects=False)
+    assert response.headers["location"] == f"/c/{c}?done=private"
+    with ws.runtime.db.read() as conn:
+        sent = conn.execute(
+            select(t.messages.c.visibility, t.messages.c.raw, t.messages.c.in_reply_to).where(
+                t.messages.c.conversation_id == c, t.messages.c.direction == "outbound")
+        ).one()
+    assert sent.visibility == "private" and sent.raw == {"reply_kind": "private_to_comment"}
+    assert sent.in_reply_to == "fb-comment-1"
+    moved = [d for _, a, d in audit_actions(ws, c) if a == "conversation.moved_to_private"]
+    assert moved == [{"private_reply": True}]
