@@ -43,6 +43,20 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/c/{c}/link", {"other": "{c}"}),
     ("POST", "/c/{c}/redirect", {}),
     ("GET", "/ui/responsiveness", {}),
+    ("GET", "/ui/admin", {}),
+    *[("GET", f"/ui/admin/{s}", {}) for s in ("accounts", "teams", "agents", "routing", "calendar", "policies",
+                                               "ack-rules", "triage", "apps")],
+    ("POST", "/ui/admin/routing", {"brand_id": "{b}", "name": "r", "target": '{"team_id": {team}}'}),
+    ("POST", "/ui/admin/brands", {"name": "Matrix brand"}),
+    ("POST", "/ui/admin/accounts", {"brand_id": "{b}", "platform": "email", "handle": "m@x.test", "kind": "care"}),
+    ("POST", "/ui/admin/teams", {"brand_id": "{b}", "name": "Matrix team"}),
+    ("POST", "/ui/admin/team-members", {"brand_id": "{b}", "team_id": "{team}", "agent_id": "{ag}"}),
+    ("POST", "/ui/admin/agents",
+     {"brand_id": "{b}", "email": "m@x.test", "name": "M", "role": "agent", "password": "matrix password"}),
+    ("POST", "/ui/admin/agent-settings", {"brand_id": "{b}", "agent_id": "{ag}", "capacity": "5", "availability": "away"}),
+    ("POST", "/ui/admin/calendar", {"brand_id": "{b}", "spec": '{"timezone": "Europe/Paris", "hours": {}}'}),
+    ("POST", "/ui/admin/policies", {"brand_id": "{b}", "name": "p", "first_response_minutes": "30"}),
+    ("POST", "/ui/admin/ack-rules", {"brand_id": "{b}", "name": "r", "when": "first_contact"}),
 ]
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
 SCOPED = [r for r in ROUTES if any(k in r[1] or k in str(r[2]) for k in ("{c}", "{t}", "{k}", "{b}", "{team}"))]
@@ -76,7 +90,7 @@ def _ids(ws: Workspace, brand: int, agent: str) -> dict[str, int]:
     from comptoir.actions.admin import create_team
 
     team = create_team(ws.runtime.db, brand, f"escalations-{agent}")
-    return {"b": brand, "t": int(template), "k": int(token), "team": team}
+    return {"b": brand, "t": int(template), "k": int(token), "team": team, "ag": ws.agents[agent]}
 
 
 def _message_id(ws: Workspace, conversation_id: int) -> int:
@@ -93,11 +107,11 @@ def _message_id(ws: Workspace, conversation_id: int) -> int:
 
 
 def test_the_matrix_covers_every_workspace_route() -> None:
-    from comptoir.web.ui import auth_routes, case_routes, inbox_routes, settings_routes
+    from comptoir.web.ui import admin_routes, auth_routes, case_routes, inbox_routes, settings_routes
 
     declared = {
         (method, route.path)
-        for module in (auth_routes, case_routes, inbox_routes, settings_routes)
+        for module in (admin_routes, auth_routes, case_routes, inbox_routes, settings_routes)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods - {"HEAD"}
@@ -186,8 +200,8 @@ def test_the_right_brand_can_use_every_route(ws: Workspace) -> None:
     extra = _ids(ws, ws.a.id, "sue")
     client = ws.client("sue")
     for method, path, form in ROUTES:
-        if path in ("/logout", "/ui/events", "/c/{c}/messages/{m}/retry") or path in NEEDS_SETUP:
-            continue  # logout ends the session; the stream never ends; retry needs a failed reply (tested apart)
+        if path in ("/logout", "/ui/events", "/c/{c}/messages/{m}/retry", "/ui/admin/brands") or path in NEEDS_SETUP:
+            continue  # logout ends the session; the stream never ends; retry needs a failed reply (tested apart); brands: admins only (test_admin)
         url = _fill(path, c, m, extra)
         if method == "GET":
             response = client.get(url, follow_redirects=False)

@@ -60,7 +60,13 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
 
 
 def create_rule(
-    db: Database, brand_id: int, name: str, spec: dict[str, Any], position: int | None = None
+    db: Database,
+    brand_id: int,
+    name: str,
+    spec: dict[str, Any],
+    position: int | None = None,
+    *,
+    actor: str = "cli",
 ) -> int:
     check_spec(spec)
     r = t.ack_rules
@@ -82,7 +88,7 @@ def create_rule(
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
         )
-        audit.record(tx, brand_id=brand_id, actor="cli", action="ack_rule.created", data={"rule_id": rule_id})
+        audit.record(tx, brand_id=brand_id, actor=actor, action="ack_rule.created", data={"rule_id": rule_id})
     return rule_id
 
 

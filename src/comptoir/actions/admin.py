@@ -18,7 +18,7 @@ from comptoir.store import tables as t
 from comptoir.store.db import Database, Tx
 
 
-def create_brand(db: Database, name: str) -> int:
+def create_brand(db: Database, name: str, *, actor: str = "cli") -> int:
     name = name.strip()
     if not name:
         raise ValidationFailed("a brand needs a name")
@@ -29,7 +29,7 @@ def create_brand(db: Database, name: str) -> int:
                     insert(t.brands).values(name=name, created_at=clock.now())
                 ).inserted_primary_key[0]  # type: ignore[index]
             )
-            audit.record(tx, brand_id=brand_id, actor="cli", action="brand.created", data={"name": name})
+            audit.record(tx, brand_id=brand_id, actor=actor, action="brand.created", data={"name": name})
     except IntegrityError as exc:
         raise Conflict(f"a brand named {name!r} already exists") from exc
     return brand_id
@@ -53,6 +53,7 @@ def create_account(
     callback_url: str | None = None,
     app_id: int | None = None,
     access_token_enc: str | None = None,
+    actor: str = "cli",
 ) -> dict[str, Any]:
     """Create an account; API accounts get a callback secret used to sign outbound deliveries."""
     callback_secret = secrets.token_urlsafe(32) if platform == Platform.API else None
@@ -88,7 +89,7 @@ def create_account(
             audit.record(
                 tx,
                 brand_id=brand_id,
-                actor="cli",
+                actor=actor,
                 action="account.created",
                 data={"account_id": account_id, "platform": platform.value, "handle": handle},
             )
@@ -132,7 +133,7 @@ def brand_for_token(db: Database, token: str) -> int | None:
     return int(row.brand_id) if row else None
 
 
-def create_team(db: Database, brand_id: int, name: str) -> int:
+def create_team(db: Database, brand_id: int, name: str, *, actor: str = "cli") -> int:
     with db.transaction() as tx:
         require_brand(tx, brand_id)
         team_id = int(
@@ -140,7 +141,7 @@ def create_team(db: Database, brand_id: int, name: str) -> int:
                 insert(t.teams).values(brand_id=brand_id, name=name, created_at=clock.now())
             ).inserted_primary_key[0]  # type: ignore[index]
         )
-        audit.record(tx, brand_id=brand_id, actor="cli", action="team.created", data={"team_id": team_id})
+        audit.record(tx, brand_id=brand_id, actor=actor, action="team.created", data={"team_id": team_id})
     return team_id
 
 
@@ -172,6 +173,7 @@ def create_agent(
     name: str,
     role: str = "agent",
     team_ids: list[int] | None = None,
+    actor: str = "cli",
 ) -> int:
     """Create an agent belonging to ``brand_ids`` (login credentials come with the agent workspace)."""
     with db.transaction() as tx:
@@ -192,6 +194,6 @@ def create_agent(
             )
         for brand_id in brand_ids:
             audit.record(
-                tx, brand_id=brand_id, actor="cli", action="agent.created", data={"agent_id": agent_id}
+                tx, brand_id=brand_id, actor=actor, action="agent.created", data={"agent_id": agent_id}
             )
     return agent_id

@@ -47,7 +47,9 @@ class StoredPolicy:
 # -- administration ----------------------------------------------------------------------------------
 
 
-def set_calendar(db: Database, brand_id: int, spec: dict[str, Any], account_id: int | None = None) -> None:
+def set_calendar(
+    db: Database, brand_id: int, spec: dict[str, Any], account_id: int | None = None, *, actor: str = "cli"
+) -> None:
     """Set the brand's calendar (or one account's override). ``spec`` is the contract's calendar object."""
     parse_calendar(spec)  # validate now, with a clear error
     c = t.calendars
@@ -60,7 +62,7 @@ def set_calendar(db: Database, brand_id: int, spec: dict[str, Any], account_id: 
             insert(c).values(brand_id=brand_id, account_id=account_id, spec=spec, updated_at=clock.now())
         )
         audit.record(
-            tx, brand_id=brand_id, actor="cli", action="sla.calendar.set", data={"account_id": account_id}
+            tx, brand_id=brand_id, actor=actor, action="sla.calendar.set", data={"account_id": account_id}
         )
 
 
@@ -101,6 +103,7 @@ def create_policy(
     conditions: dict[str, Any] | None = None,
     actions: dict[str, Any] | None = None,
     position: int | None = None,
+    actor: str = "cli",
 ) -> int:
     """Add a policy; ``targets`` in minutes: first_response_minutes, next_response_minutes,
     resolution_minutes, business_hours (default true), at_risk_share (default 0.75)."""
@@ -127,7 +130,7 @@ def create_policy(
             ).inserted_primary_key[0]  # type: ignore[index]
         )
         audit.record(
-            tx, brand_id=brand_id, actor="cli", action="sla.policy.created", data={"policy_id": policy_id}
+            tx, brand_id=brand_id, actor=actor, action="sla.policy.created", data={"policy_id": policy_id}
         )
     return policy_id
 

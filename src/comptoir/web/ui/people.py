@@ -68,7 +68,14 @@ def set_password(db: Database, agent_id: int, password: str, *, actor: str = "cl
 
 
 def create_user(
-    db: Database, *, brand_ids: list[int], email: str, name: str, role: str, password: str
+    db: Database,
+    *,
+    brand_ids: list[int],
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    actor: str = "cli",
 ) -> int:
     """An agent who can log in: ``comptoir user create``."""
     if role not in {r.value for r in Role}:
@@ -76,8 +83,10 @@ def create_user(
     if "@" not in email or not name.strip():
         raise ValidationFailed("a user needs an e-mail address and a name")
     _check_password(password)
-    agent_id = admin.create_agent(db, brand_ids=brand_ids, email=email, name=name.strip(), role=role)
-    set_password(db, agent_id, password)
+    agent_id = admin.create_agent(
+        db, brand_ids=brand_ids, email=email, name=name.strip(), role=role, actor=actor
+    )
+    set_password(db, agent_id, password, actor=actor)
     return agent_id
 
 
