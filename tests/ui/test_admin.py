@@ -301,3 +301,17 @@ def test_routing_rules_are_listed_and_created_through_the_routing_action(ws: Wor
     assert response.status_code == 400 and "This is not valid JSON." in response.text
     assert _count(ws, t.routing_rules, brand_id=a) == 1
     assert _count(ws, t.routing_rules, brand_id=ws.b.id) == 0
+
+
+def test_admin_pages_are_accessible_in_both_languages(ws: Workspace) -> None:
+    from tests.ui.test_accessibility import check
+
+    client = ws.client("sue")
+    assert _post(client, "/ui/admin/teams", {"brand_id": ws.a.id, "name": "Équipe A"}).status_code == 303
+    for language in ("en", "fr"):
+        _post(client, "/ui/language", {"language": language, "next": "/"})
+        for url in PAGES:
+            page = client.get(url).text
+            check(page)
+            assert f'<html lang="{language}"' in page
+    assert "Comptes" in client.get("/ui/admin/accounts").text
