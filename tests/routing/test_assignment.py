@@ -251,6 +251,9 @@ def test_command_line(env: Env) -> None:
         env, "routing", "rule", "create", "--brand", str(env.brand_id), "--name", "x", "--target", "{team"
     )
     assert bad.returncode == 1 and "not valid JSON" in bad.stderr
+    listed = cli(env, "routing", "rule", "list", "--brand", str(env.brand_id))
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["rules"] == [created]
     mine = agent(env, team, "cli-agent")
     done = cli(env, "agent", "availability", "--user", str(mine), "--set", "away")
     assert done.returncode == 0, done.stderr
