@@ -315,3 +315,18 @@ def test_admin_pages_are_accessible_in_both_languages(ws: Workspace) -> None:
             check(page)
             assert f'<html lang="{language}"' in page
     assert "Comptes" in client.get("/ui/admin/accounts").text
+
+
+def test_the_calendar_example_is_accepted_and_shown_back_as_saved(ws: Workspace) -> None:
+    import html
+    import re
+
+    client = ws.client("sue")
+    page = client.get("/ui/admin/calendar").text
+    example = html.unescape(re.search(r"<pre>(.*?)</pre>", page, re.S).group(1))  # type: ignore[union-attr]
+    assert _post(client, "/ui/admin/calendar", {"brand_id": ws.a.id, "spec": example}).status_code == 303
+    page = client.get("/ui/admin/calendar").text
+    shown = html.unescape(re.search(r'<textarea id="cal-spec"[^>]*>(.*?)</textarea>', page, re.S).group(1))  # type: ignore[union-attr]
+    assert json.loads(shown) == json.loads(example)
+    with ws.runtime.db.read() as conn:
+        assert conn.execute(select(t.calendars.c.spec).where(t.calendars.c.brand_id == ws.a.id)).scalar_one() == json.loads(example)

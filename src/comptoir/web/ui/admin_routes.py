@@ -99,6 +99,18 @@ def _minutes(value: str, field: str) -> float | None:
     return int(number) if number.is_integer() else number
 
 
+def _compact_json(value: dict[str, Any]) -> str:
+    """One line per key, nested values on one line: readable in a textarea and in the example."""
+    lines = []
+    for key, item in value.items():
+        if isinstance(item, dict):
+            inner = [f"    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in item.items()]
+            lines.append(f"  {json.dumps(key)}: {{\n" + ",\n".join(inner) + "\n  }")
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(item, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(lines) + "\n}"
+
+
 # -- reading ----------------------------------------------------------------------------------------------
 
 
@@ -144,8 +156,8 @@ def _section_data(db: Database, section: str, brand_id: int) -> dict[str, Any]:
             spec = conn.execute(
                 select(c.c.spec).where(c.c.brand_id == brand_id, c.c.account_id.is_(None))
             ).scalar_one_or_none()
-            data["calendar"] = json.dumps(spec, indent=2, ensure_ascii=False) if spec else ""
-            data["example"] = json.dumps(CALENDAR_EXAMPLE, indent=2)
+            data["calendar"] = _compact_json(spec) if isinstance(spec, dict) else ""
+            data["example"] = _compact_json(CALENDAR_EXAMPLE)
         elif section == "policies":
             p = t.sla_policies
             data["policies"] = conn.execute(
