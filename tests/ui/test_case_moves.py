@@ -30,6 +30,7 @@ def test_escalation_notifies_the_team_through_apprise_with_a_digest_and_a_link(w
     with Receiver() as receiver:
         url = receiver.url.replace("http://", "json://")
         agent = ws.client("alice")
+        assert "Technique N2 (no notification address)" in agent.get(f"/c/{c}").text
         # Only supervisors set where a team is notified.
         refused = agent.post(f"/c/{c}/escalation-urls", data={"team": team, "urls": url, "csrf_token": page_csrf(agent)})
         assert refused.status_code == 403
@@ -37,6 +38,8 @@ def test_escalation_notifies_the_team_through_apprise_with_a_digest_and_a_link(w
         saved = sue.post(f"/c/{c}/escalation-urls", data={"team": team, "urls": url, "csrf_token": page_csrf(sue)},
                          follow_redirects=False)
         assert saved.headers["location"].endswith("done=escalation_urls")
+        assert "Technique N2 (no notification address)" not in agent.get(f"/c/{c}").text
+        assert url not in agent.get(f"/c/{c}").text and url in sue.get(f"/c/{c}").text  # URLs may hold secrets
         response = agent.post(f"/c/{c}/escalate",
                               data={"team": team, "note": "Client pro, 3e relance", "csrf_token": page_csrf(agent)},
                               follow_redirects=False)

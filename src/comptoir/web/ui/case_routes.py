@@ -94,6 +94,7 @@ async def conversation_page(
         brand_id, conversation = _case(request, agent, conversation_id)
         details = queries.case_details(db, brand_id, conversation_id)
         latest = queries.latest_inbound(conversation["messages"])
+        urls = {tm.id: case_moves.escalation_urls(db, tm.id) for tm in details["teams"]}
         fixes = queries.corrections(db, brand_id, [latest["id"]] if latest else [])
         templates = list_templates(db, brand_id, list(agent.team_ids) or None)
         suggestions = suggest(
@@ -116,9 +117,8 @@ async def conversation_page(
             "linked": case_moves.linked_case(db, brand_id, details["row"].linked_conversation_id),
             "link_candidates": case_moves.private_candidates(db, brand_id, conversation_id),
             "redirect_target": case_moves.redirect_target(db, brand_id, int(details["row"].account_id)),
-            "escalation_urls": {tm.id: case_moves.escalation_urls(db, tm.id) for tm in details["teams"]}
-            if agent.can_supervise
-            else {},
+            "escalation_urls": urls if agent.can_supervise else {},  # may hold secrets: supervisors only
+            "escalation_ready": {team_id: bool(found) for team_id, found in urls.items()},
             "rules": reply_rules(db, runtime_of(request).settings, brand_id, conversation_id),
             "invite": invite[0] if invite and details["row"].visibility == "public" else None,
             "brand_id": brand_id,
