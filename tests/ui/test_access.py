@@ -50,6 +50,7 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/ui/admin/brands", {"name": "Matrix brand"}),
     ("POST", "/ui/admin/accounts", {"brand_id": "{b}", "platform": "email", "handle": "m@x.test", "kind": "care"}),
     ("POST", "/ui/admin/teams", {"brand_id": "{b}", "name": "Matrix team"}),
+    ("POST", "/ui/admin/account-settings", {"brand_id": "{b}", "account_id": "{acc}", "kind": "care"}),
     ("POST", "/ui/admin/team-members", {"brand_id": "{b}", "team_id": "{team}", "agent_id": "{ag}"}),
     ("POST", "/ui/admin/agents",
      {"brand_id": "{b}", "email": "m@x.test", "name": "M", "role": "agent", "password": "matrix password"}),
@@ -90,7 +91,8 @@ def _ids(ws: Workspace, brand: int, agent: str) -> dict[str, int]:
     from comptoir.actions.admin import create_team
 
     team = create_team(ws.runtime.db, brand, f"escalations-{agent}")
-    return {"b": brand, "t": int(template), "k": int(token), "team": team, "ag": ws.agents[agent]}
+    account = ws.a.account_id if brand == ws.a.id else ws.b.account_id
+    return {"b": brand, "t": int(template), "k": int(token), "team": team, "ag": ws.agents[agent], "acc": account}
 
 
 def _message_id(ws: Workspace, conversation_id: int) -> int:

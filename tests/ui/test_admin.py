@@ -330,3 +330,32 @@ def test_the_calendar_example_is_accepted_and_shown_back_as_saved(ws: Workspace)
     assert json.loads(shown) == json.loads(example)
     with ws.runtime.db.read() as conn:
         assert conn.execute(select(t.calendars.c.spec).where(t.calendars.c.brand_id == ws.a.id)).scalar_one() == json.loads(example)
+
+
+def test_a_supervisor_changes_an_accounts_family_and_redirection(ws: Workspace) -> None:
+    client = ws.client("sue")
+    a = ws.a.id
+    assert _post(
+        client, "/ui/admin/accounts", {"brand_id": a, "platform": "x", "handle": "alpha_care", "kind": "care"}
+    ).status_code == 303
+    with ws.runtime.db.read() as conn:
+        care = conn.execute(select(t.accounts.c.id).where(t.accounts.c.handle == "alpha_care")).scalar_one()
+    form = {"brand_id": a, "account_id": ws.a.account_id, "kind": "corporate", "region": "", "redirect_to": care}
+    assert _post(client, "/ui/admin/account-settings", form).status_code == 303
+    with ws.runtime.db.read() as conn:
+        row = conn.execute(select(t.accounts).where(t.accounts.c.id == ws.a.account_id)).one()
+    assert (row.kind, row.redirect_to) == ("corporate", care)
+    assert _audited(ws, "sue", "account.changed", a) == 1
+    # Refused: itself, a regional account without region, another brand's account.
+    for change, message in (
+        ({"redirect_to": ws.a.account_id}, "Redirections go to an account of the same brand."),
+        ({"kind": "regional"}, "A regional account needs its region."),
+        ({"redirect_to": ws.b.account_id}, "Redirections go to an account of the same brand."),
+    ):
+        response = _post(client, "/ui/admin/account-settings", form | change)
+        assert response.status_code == 400 and message in response.text
+    assert _audited(ws, "sue", "account.changed", a) == 1
+    # Beta's supervisor cannot touch Alpha's account, even naming Beta.
+    bea = ws.client("bea")
+    assert _post(bea, "/ui/admin/account-settings", form | {"brand_id": ws.b.id}).status_code == 404
+    assert _post(bea, "/ui/admin/account-settings", form).status_code == 404

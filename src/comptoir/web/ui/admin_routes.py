@@ -651,3 +651,53 @@ async def routing_rule_create(
         )
 
     return await _change(request, agent, "routing", brand, work, form)
+
+
+@router.post("/ui/admin/account-settings")
+async def account_settings(
+    request: Request,
+    brand_id: str = Form(""),
+    account_id: str = Form(""),
+    kind: str = Form(""),
+    region: str = Form(""),
+    redirect_to: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    """Change an account's family, region and redirection (to another account of the same brand, not itself)."""
+    brand = _supervisor_in(agent, brand_id)
+    db = runtime_of(request).db
+    if not account_id.isdigit():
+        raise NotFound("account not found")
+    target = int(account_id)
+
+    def work() -> None:
+        a = t.accounts
+        with db.transaction() as tx:
+            row = tx.conn.execute(
+                select(a.c.id, a.c.kind, a.c.region, a.c.redirect_to).where(a.c.id == target, a.c.brand_id == brand)
+            ).first()
+            if row is None:
+                raise NotFound(f"account {target} not found in this brand")
+            if kind not in {k.value for k in AccountKind}:
+                raise FormError("choice", f"kind: one of {', '.join(k.value for k in AccountKind)}")
+            if kind == AccountKind.REGIONAL.value and not region.strip():
+                raise FormError("region", "a regional account needs its region")
+            redirect = _optional_int(redirect_to, "redirect_to")
+            if redirect is not None:
+                found = tx.conn.execute(
+                    select(a.c.id).where(a.c.id == redirect, a.c.brand_id == brand)
+                ).first()
+                if found is None or redirect == target:
+                    raise FormError("redirect", f"account {redirect} is not another account of this brand")
+            values = {"kind": kind, "region": region.strip() or None, "redirect_to": redirect}
+            tx.conn.execute(update(a).where(a.c.id == target).values(**values))
+            audit.record(
+                tx,
+                brand_id=brand,
+                actor=agent.actor,
+                action="account.changed",
+                data={"account_id": target, "before": {"kind": row.kind, "region": row.region,
+                                                       "redirect_to": row.redirect_to}, "after": values},
+            )
+
+    return await _change(request, agent, "accounts", brand, work, {})
