@@ -63,3 +63,13 @@ def test_errors_are_json_with_a_code(database_url: str, tmp_path: Path) -> None:
         ok=False,
     )
     assert bad["error"]["code"] in {"validation_error", "configuration_error"}
+
+
+def test_request_logs_never_carry_tokens() -> None:
+    import logging
+
+    from comptoir.commands.server import configure_logging
+
+    configure_logging()
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("httpcore").isEnabledFor(logging.INFO)
