@@ -58,6 +58,10 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/ui/admin/calendar", {"brand_id": "{b}", "spec": '{"timezone": "Europe/Paris", "hours": {}}'}),
     ("POST", "/ui/admin/policies", {"brand_id": "{b}", "name": "p", "first_response_minutes": "30"}),
     ("POST", "/ui/admin/ack-rules", {"brand_id": "{b}", "name": "r", "when": "first_contact"}),
+    ("POST", "/ui/admin/policy-update",
+     {"brand_id": "{b}", "policy_id": "{pol}", "name": "p", "first_response_minutes": "20"}),
+    ("POST", "/ui/admin/policy-move", {"brand_id": "{b}", "policy_id": "{pol}", "direction": "up"}),
+    ("POST", "/ui/admin/policy-delete", {"brand_id": "{b}", "policy_id": "{pol}"}),  # after the other policy routes
 ]
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
 SCOPED = [r for r in ROUTES if any(k in r[1] or k in str(r[2]) for k in ("{c}", "{t}", "{k}", "{b}", "{team}"))]
@@ -89,10 +93,13 @@ def _ids(ws: Workspace, brand: int, agent: str) -> dict[str, int]:
             )
         ).inserted_primary_key[0]
     from comptoir.actions.admin import create_team
+    from comptoir.actions.sla import create_policy
 
     team = create_team(ws.runtime.db, brand, f"escalations-{agent}")
     account = ws.a.account_id if brand == ws.a.id else ws.b.account_id
-    return {"b": brand, "t": int(template), "k": int(token), "team": team, "ag": ws.agents[agent], "acc": account}
+    policy = create_policy(ws.runtime.db, brand, name=f"matrix-{agent}", targets={"first_response_minutes": 30})
+    return {"b": brand, "t": int(template), "k": int(token), "team": team, "ag": ws.agents[agent], "acc": account,
+            "pol": policy}
 
 
 def _message_id(ws: Workspace, conversation_id: int) -> int:

@@ -338,3 +338,129 @@ def clocks_view(evaluation: SlaEvaluation | None) -> dict[str, Any] | None:
         }
         for result in evaluation.clocks
     }
+
+
+# -- changing and removing policies ---------------------------------------------------------------------
+
+RECOMPUTE_JOB = "sla.recompute_brand"
+RECOMPUTE_BATCH = 200
+RECOMPUTED_STATUSES = (ConversationStatus.OPEN.value, ConversationStatus.PENDING.value, ConversationStatus.SNOOZED.value)
+
+
+def _policy_row(tx: Tx, brand_id: int, policy_id: int) -> Any:
+    p = t.sla_policies
+    row = tx.conn.execute(select(p).where(p.c.id == policy_id, p.c.brand_id == brand_id)).first()
+    if row is None:
+        raise NotFound(f"SLA policy {policy_id} not found in this brand")
+    return row
+
+
+def queue_recompute(tx: Tx, brand_id: int) -> None:
+    """Queue the re-evaluation of the brand's live conversations, in the caller's transaction."""
+    from comptoir.jobs.queue import enqueue
+
+    enqueue(tx, RECOMPUTE_JOB, {"brand_id": brand_id}, lock=f"sla-recompute:{brand_id}")
+
+
+def update_policy(
+    db: Database,
+    brand_id: int,
+    policy_id: int,
+    *,
+    name: str,
+    targets: dict[str, Any],
+    conditions: dict[str, Any] | None = None,
+    actions: dict[str, Any] | None = None,
+    actor: str = "cli",
+) -> None:
+    """Replace a policy's name, targets, conditions and actions (validated like :func:`create_policy`)."""
+    _build_policy(name, targets, conditions or {}, None)
+    checked_actions = _check_actions(actions or {})
+    p = t.sla_policies
+    with db.transaction() as tx:
+        before = _policy_row(tx, brand_id, policy_id)
+        tx.conn.execute(
+            update(p)
+            .where(p.c.id == policy_id)
+            .values(
+                name=name, targets=targets, conditions=conditions or {}, actions=checked_actions,
+                updated_at=clock.now(),
+            )
+        )
+        audit.record(
+            tx,
+            brand_id=brand_id,
+            actor=actor,
+            action="sla.policy.changed",
+            data={
+                "policy_id": policy_id,
+                "before": {"name": before.name, "targets": before.targets, "conditions": before.conditions,
+                           "actions": before.actions},
+                "after": {"name": name, "targets": targets, "conditions": conditions or {},
+                          "actions": checked_actions},
+            },
+        )
+        queue_recompute(tx, brand_id)
+
+
+def move_policy(db: Database, brand_id: int, policy_id: int, direction: str, *, actor: str = "cli") -> None:
+    """Swap the policy with its neighbour (``up``: earlier, matched first; ``down``: later)."""
+    if direction not in ("up", "down"):
+        raise ValidationFailed("direction: up or down")
+    p = t.sla_policies
+    with db.transaction() as tx:
+        _policy_row(tx, brand_id, policy_id)
+        ordered = [
+            int(r.id)
+            for r in tx.conn.execute(
+                select(p.c.id).where(p.c.brand_id == brand_id).order_by(p.c.position, p.c.id)
+            )
+        ]
+        index = ordered.index(policy_id)
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(ordered):
+            return  # already first (or last): nothing to change
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+        for position, pid in enumerate(ordered):  # renumber: positions stay distinct and dense
+            tx.conn.execute(update(p).where(p.c.id == pid).values(position=position, updated_at=clock.now()))
+        audit.record(
+            tx, brand_id=brand_id, actor=actor, action="sla.policy.moved",
+            data={"policy_id": policy_id, "direction": direction, "order": ordered},
+        )
+        queue_recompute(tx, brand_id)
+
+
+def delete_policy(db: Database, brand_id: int, policy_id: int, *, actor: str = "cli") -> None:
+    p = t.sla_policies
+    with db.transaction() as tx:
+        row = _policy_row(tx, brand_id, policy_id)
+        tx.conn.execute(delete(p).where(p.c.id == policy_id))
+        audit.record(
+            tx, brand_id=brand_id, actor=actor, action="sla.policy.deleted",
+            data={"policy_id": policy_id, "name": row.name, "targets": row.targets, "conditions": row.conditions},
+        )
+        queue_recompute(tx, brand_id)
+
+
+def recompute_brand(db: Database, brand_id: int, *, batch: int = RECOMPUTE_BATCH) -> int:
+    """Re-evaluate the clocks of the brand's open, pending and snoozed conversations, ``batch`` per
+    transaction (by increasing id, so a long brand never holds one long transaction). Returns the count."""
+    c = t.conversations
+    done, after = 0, 0
+    while True:
+        with db.transaction() as tx:
+            ids = [
+                int(r.id)
+                for r in tx.conn.execute(
+                    select(c.c.id)
+                    .where(c.c.brand_id == brand_id, c.c.status.in_(RECOMPUTED_STATUSES), c.c.id > after)
+                    .order_by(c.c.id)
+                    .limit(batch)
+                )
+            ]
+            for conversation_id in ids:
+                recompute(tx, conversation_id)
+        if not ids:
+            return done
+        done += len(ids)
+        after = ids[-1]

@@ -37,6 +37,7 @@ def load_handlers() -> dict[str, Handler]:
     import comptoir.jobs.assignment
     import comptoir.jobs.escalation
     import comptoir.jobs.handlers
-    import comptoir.jobs.sla_actions  # noqa: F401
+    import comptoir.jobs.sla_actions
+    import comptoir.jobs.sla_recompute  # noqa: F401
 
     return HANDLERS

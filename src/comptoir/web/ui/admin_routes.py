@@ -580,6 +580,95 @@ async def policy_create(
     return await _change(request, agent, "policies", brand, work, form)
 
 
+def _policy_targets(first: str, following: str, resolution: str, business_hours: str) -> dict[str, Any]:
+    targets: dict[str, Any] = {
+        "first_response_minutes": _minutes(first, "first response"),
+        "next_response_minutes": _minutes(following, "next response"),
+        "resolution_minutes": _minutes(resolution, "resolution"),
+    }
+    if all(v is None for v in targets.values()):
+        raise FormError("targets", "a policy needs at least one target")
+    targets["business_hours"] = business_hours == "on"
+    return targets
+
+
+def _id_of(value: str, what: str) -> int:
+    if not value.strip().isdigit():
+        raise NotFound(f"{what} not found")
+    return int(value.strip())
+
+
+@router.post("/ui/admin/policy-update")
+async def policy_update(
+    request: Request,
+    brand_id: str = Form(""),
+    policy_id: str = Form(""),
+    name: str = Form(""),
+    first_response_minutes: str = Form(""),
+    next_response_minutes: str = Form(""),
+    resolution_minutes: str = Form(""),
+    business_hours: str = Form(""),
+    conditions: str = Form(""),
+    actions: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    """Edit a policy (targets, conditions, actions); the brand's live clocks are then re-evaluated by a job."""
+    brand = _supervisor_in(agent, brand_id)
+    policy = _id_of(policy_id, "policy")
+    db = runtime_of(request).db
+    form = {"name": name, "first_response_minutes": first_response_minutes,
+            "next_response_minutes": next_response_minutes, "resolution_minutes": resolution_minutes,
+            "business_hours": business_hours, "conditions": conditions, "actions": actions}
+
+    def work() -> None:
+        if not name.strip():
+            raise FormError("required", "a policy needs a name")
+        targets = _policy_targets(first_response_minutes, next_response_minutes, resolution_minutes, business_hours)
+        sla.update_policy(
+            db, brand, policy, name=name.strip(), targets=targets,
+            conditions=_json_object(conditions, "conditions"), actions=_json_object(actions, "actions"),
+            actor=agent.actor,
+        )
+
+    return await _change(request, agent, "policies", brand, work, form)
+
+
+@router.post("/ui/admin/policy-move")
+async def policy_move(
+    request: Request,
+    brand_id: str = Form(""),
+    policy_id: str = Form(""),
+    direction: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    """Move a policy up (matched earlier) or down."""
+    brand = _supervisor_in(agent, brand_id)
+    policy = _id_of(policy_id, "policy")
+    db = runtime_of(request).db
+
+    def work() -> None:
+        sla.move_policy(db, brand, policy, direction, actor=agent.actor)
+
+    return await _change(request, agent, "policies", brand, work, {})
+
+
+@router.post("/ui/admin/policy-delete")
+async def policy_delete(
+    request: Request,
+    brand_id: str = Form(""),
+    policy_id: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    brand = _supervisor_in(agent, brand_id)
+    policy = _id_of(policy_id, "policy")
+    db = runtime_of(request).db
+
+    def work() -> None:
+        sla.delete_policy(db, brand, policy, actor=agent.actor)
+
+    return await _change(request, agent, "policies", brand, work, {})
+
+
 @router.post("/ui/admin/ack-rules")
 async def ack_rule_create(
     request: Request,
