@@ -62,6 +62,8 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
      {"brand_id": "{b}", "policy_id": "{pol}", "name": "p", "first_response_minutes": "20"}),
     ("POST", "/ui/admin/policy-move", {"brand_id": "{b}", "policy_id": "{pol}", "direction": "up"}),
     ("POST", "/ui/admin/policy-delete", {"brand_id": "{b}", "policy_id": "{pol}"}),  # after the other policy routes
+    ("POST", "/ui/admin/ack-rule-change", {"brand_id": "{b}", "rule_id": "{ack}", "op": "disable"}),
+    ("POST", "/ui/admin/routing-rule-change", {"brand_id": "{b}", "rule_id": "{rr}", "op": "up"}),
 ]
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
 SCOPED = [r for r in ROUTES if any(k in r[1] or k in str(r[2]) for k in ("{c}", "{t}", "{k}", "{b}", "{team}"))]
@@ -92,14 +94,17 @@ def _ids(ws: Workspace, brand: int, agent: str) -> dict[str, int]:
                 brand_id=brand, token_hash=f"h-{agent}-{brand}", agent_id=ws.agents[agent], created_at=clock.now()
             )
         ).inserted_primary_key[0]
+    from comptoir.actions import acknowledgements, routing
     from comptoir.actions.admin import create_team
     from comptoir.actions.sla import create_policy
 
     team = create_team(ws.runtime.db, brand, f"escalations-{agent}")
     account = ws.a.account_id if brand == ws.a.id else ws.b.account_id
     policy = create_policy(ws.runtime.db, brand, name=f"matrix-{agent}", targets={"first_response_minutes": 30})
+    ack = acknowledgements.create_rule(ws.runtime.db, brand, f"matrix-{agent}", {"when": "first_contact"})
+    rule = routing.create_rule(ws.runtime.db, brand, f"matrix-{agent}", {}, {"team_id": team})["id"]
     return {"b": brand, "t": int(template), "k": int(token), "team": team, "ag": ws.agents[agent], "acc": account,
-            "pol": policy}
+            "pol": policy, "ack": ack, "rr": rule}
 
 
 def _message_id(ws: Workspace, conversation_id: int) -> int:

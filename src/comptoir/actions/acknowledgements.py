@@ -346,3 +346,25 @@ def _queue_automatic(
     publish_on_commit(
         tx, Event("reply.queued", brand_id, {"conversation_id": conversation_id, "message_id": message_id})
     )
+
+
+# -- enabling, ordering, removing ------------------------------------------------------------------------
+
+
+def set_rule_enabled(db: Database, brand_id: int, rule_id: int, enabled: bool, *, actor: str = "cli") -> None:
+    from comptoir.actions import ordered_rules
+
+    ordered_rules.set_enabled(db, t.ack_rules, "ack_rule", brand_id, rule_id, enabled, actor=actor)
+
+
+def move_rule(db: Database, brand_id: int, rule_id: int, direction: str, *, actor: str = "cli") -> None:
+    """``up``: evaluated earlier; ``down``: later."""
+    from comptoir.actions import ordered_rules
+
+    ordered_rules.move(db, t.ack_rules, "ack_rule", brand_id, rule_id, direction, actor=actor)
+
+
+def delete_rule(db: Database, brand_id: int, rule_id: int, *, actor: str = "cli") -> None:
+    from comptoir.actions import ordered_rules
+
+    ordered_rules.remove(db, t.ack_rules, "ack_rule", brand_id, rule_id, actor=actor)

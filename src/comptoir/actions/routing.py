@@ -279,3 +279,25 @@ def first_match(rules: Sequence[Rule], facts: RoutingFacts) -> Rule | None:
 
 def route(conn: Connection, brand_id: int, facts: RoutingFacts) -> Rule | None:
     return first_match(list_rules(conn, brand_id, enabled_only=True), facts)
+
+
+# -- enabling, ordering, removing ------------------------------------------------------------------------
+
+
+def set_rule_enabled(db: Database, brand_id: int, rule_id: int, enabled: bool, *, actor: str = "cli") -> None:
+    from comptoir.actions import ordered_rules
+
+    ordered_rules.set_enabled(db, t.routing_rules, "routing_rule", brand_id, rule_id, enabled, actor=actor)
+
+
+def move_rule(db: Database, brand_id: int, rule_id: int, direction: str, *, actor: str = "cli") -> None:
+    """``up``: evaluated earlier; ``down``: later."""
+    from comptoir.actions import ordered_rules
+
+    ordered_rules.move(db, t.routing_rules, "routing_rule", brand_id, rule_id, direction, actor=actor)
+
+
+def delete_rule(db: Database, brand_id: int, rule_id: int, *, actor: str = "cli") -> None:
+    from comptoir.actions import ordered_rules
+
+    ordered_rules.remove(db, t.routing_rules, "routing_rule", brand_id, rule_id, actor=actor)

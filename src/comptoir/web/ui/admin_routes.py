@@ -669,6 +669,61 @@ async def policy_delete(
     return await _change(request, agent, "policies", brand, work, {})
 
 
+RULE_OPS = ("enable", "disable", "up", "down", "delete")
+
+
+def _rule_change(module: Any, db: Database, brand: int, rule: int, op: str, actor: str) -> None:
+    """``op``: enable, disable, up, down or delete, through ``module``'s rule actions."""
+    if op in ("enable", "disable"):
+        module.set_rule_enabled(db, brand, rule, op == "enable", actor=actor)
+    elif op in ("up", "down"):
+        module.move_rule(db, brand, rule, op, actor=actor)
+    elif op == "delete":
+        module.delete_rule(db, brand, rule, actor=actor)
+    else:
+        raise FormError("choice", f"op: one of {', '.join(RULE_OPS)}")
+
+
+@router.post("/ui/admin/ack-rule-change")
+async def ack_rule_change(
+    request: Request,
+    brand_id: str = Form(""),
+    rule_id: str = Form(""),
+    op: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    """Enable, disable, move up/down or delete an automatic-acknowledgement rule."""
+    brand = _supervisor_in(agent, brand_id)
+    rule = _id_of(rule_id, "rule")
+    db = runtime_of(request).db
+
+    def work() -> None:
+        _rule_change(acknowledgements, db, brand, rule, op, agent.actor)
+
+    return await _change(request, agent, "ack-rules", brand, work, {})
+
+
+@router.post("/ui/admin/routing-rule-change")
+async def routing_rule_change(
+    request: Request,
+    brand_id: str = Form(""),
+    rule_id: str = Form(""),
+    op: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    """Enable, disable, move up/down or delete a routing rule."""
+    from comptoir.actions import routing
+
+    brand = _supervisor_in(agent, brand_id)
+    rule = _id_of(rule_id, "rule")
+    db = runtime_of(request).db
+
+    def work() -> None:
+        _rule_change(routing, db, brand, rule, op, agent.actor)
+
+    return await _change(request, agent, "routing", brand, work, {})
+
+
 @router.post("/ui/admin/ack-rules")
 async def ack_rule_create(
     request: Request,
