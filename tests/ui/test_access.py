@@ -64,6 +64,8 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/ui/admin/policy-delete", {"brand_id": "{b}", "policy_id": "{pol}"}),  # after the other policy routes
     ("POST", "/ui/admin/ack-rule-change", {"brand_id": "{b}", "rule_id": "{ack}", "op": "disable"}),
     ("POST", "/ui/admin/routing-rule-change", {"brand_id": "{b}", "rule_id": "{rr}", "op": "up"}),
+    ("POST", "/ui/admin/agent-role", {"brand_id": "{b}", "agent_id": "{other}", "role": "agent"}),
+    ("POST", "/ui/admin/agent-remove", {"brand_id": "{b}", "agent_id": "{other}"}),
 ]
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
 SCOPED = [r for r in ROUTES if any(k in r[1] or k in str(r[2]) for k in ("{c}", "{t}", "{k}", "{b}", "{team}"))]
@@ -104,7 +106,7 @@ def _ids(ws: Workspace, brand: int, agent: str) -> dict[str, int]:
     ack = acknowledgements.create_rule(ws.runtime.db, brand, f"matrix-{agent}", {"when": "first_contact"})
     rule = routing.create_rule(ws.runtime.db, brand, f"matrix-{agent}", {}, {"team_id": team})["id"]
     return {"b": brand, "t": int(template), "k": int(token), "team": team, "ag": ws.agents[agent], "acc": account,
-            "pol": policy, "ack": ack, "rr": rule}
+            "pol": policy, "ack": ack, "rr": rule, "other": ws.agents["alice"]}
 
 
 def _message_id(ws: Workspace, conversation_id: int) -> int:

@@ -197,3 +197,65 @@ def create_agent(
                 tx, brand_id=brand_id, actor=actor, action="agent.created", data={"agent_id": agent_id}
             )
     return agent_id
+
+
+def _agent_row_in(tx: Tx, brand_id: int, agent_id: int) -> Any:
+    ag, ab = t.agents, t.agent_brands
+    row = tx.conn.execute(
+        select(ag.c.id, ag.c.role)
+        .join(ab, ab.c.agent_id == ag.c.id)
+        .where(ag.c.id == agent_id, ab.c.brand_id == brand_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"agent {agent_id} not found in this brand")
+    return row
+
+
+def change_agent_role(
+    db: Database, brand_id: int, agent_id: int, role: str, *, by_id: int, by_role: str, actor: str = "cli"
+) -> None:
+    """Change an agent's role. Only an admin grants or withdraws the admin role; nobody changes their own."""
+    from sqlalchemy import update
+
+    from comptoir.domain.enums import Role
+
+    if role not in {r.value for r in Role}:
+        raise ValidationFailed(f"role: one of {', '.join(r.value for r in Role)}", details={"kind": "choice"})
+    if agent_id == by_id:
+        raise ValidationFailed("you cannot change your own role", details={"kind": "self"})
+    with db.transaction() as tx:
+        row = _agent_row_in(tx, brand_id, agent_id)
+        if Role.ADMIN.value in (role, row.role) and by_role != Role.ADMIN.value:
+            raise ValidationFailed("only an admin can grant or withdraw the admin role", details={"kind": "role"})
+        tx.conn.execute(update(t.agents).where(t.agents.c.id == agent_id).values(role=role))
+        audit.record(
+            tx, brand_id=brand_id, actor=actor, action="agent.role_changed",
+            data={"agent_id": agent_id, "before": row.role, "after": role},
+        )
+
+
+def remove_agent_from_brand(db: Database, brand_id: int, agent_id: int, *, by_id: int, actor: str = "cli") -> None:
+    """Take the agent out of the brand: its teams there, and its open assignments there are released."""
+    from sqlalchemy import delete, update
+
+    if agent_id == by_id:
+        raise ValidationFailed("you cannot remove yourself from a brand", details={"kind": "self"})
+    with db.transaction() as tx:
+        _agent_row_in(tx, brand_id, agent_id)
+        team_ids = select(t.teams.c.id).where(t.teams.c.brand_id == brand_id).scalar_subquery()
+        tx.conn.execute(
+            delete(t.team_members).where(t.team_members.c.agent_id == agent_id, t.team_members.c.team_id.in_(team_ids))
+        )
+        c = t.conversations
+        released = tx.conn.execute(
+            update(c)
+            .where(c.c.brand_id == brand_id, c.c.assignee_id == agent_id, c.c.status != "resolved")
+            .values(assignee_id=None)
+        ).rowcount
+        tx.conn.execute(
+            delete(t.agent_brands).where(t.agent_brands.c.agent_id == agent_id, t.agent_brands.c.brand_id == brand_id)
+        )
+        audit.record(
+            tx, brand_id=brand_id, actor=actor, action="agent.brand_left",
+            data={"agent_id": agent_id, "released_conversations": int(released or 0)},
+        )

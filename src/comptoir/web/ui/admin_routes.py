@@ -524,6 +524,54 @@ async def agent_settings(
     return await _change(request, agent, "agents", brand, work, {})
 
 
+def _as_form_error(exc: ValidationFailed) -> ComptoirError:
+    kind = exc.details.get("kind") if isinstance(exc.details, dict) else None
+    return FormError(str(kind), str(exc)) if kind else exc
+
+
+@router.post("/ui/admin/agent-role")
+async def agent_role(
+    request: Request,
+    brand_id: str = Form(""),
+    agent_id: str = Form(""),
+    role: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    """Change an agent's role (a supervisor cannot grant or withdraw admin; nobody changes their own)."""
+    brand = _supervisor_in(agent, brand_id)
+    target = _id_of(agent_id, "agent")
+    db = runtime_of(request).db
+
+    def work() -> None:
+        try:
+            admin.change_agent_role(db, brand, target, role, by_id=agent.id, by_role=agent.role, actor=agent.actor)
+        except ValidationFailed as exc:
+            raise _as_form_error(exc) from exc
+
+    return await _change(request, agent, "agents", brand, work, {})
+
+
+@router.post("/ui/admin/agent-remove")
+async def agent_remove(
+    request: Request,
+    brand_id: str = Form(""),
+    agent_id: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    """Remove an agent from this brand (not yourself): its teams and open assignments there go too."""
+    brand = _supervisor_in(agent, brand_id)
+    target = _id_of(agent_id, "agent")
+    db = runtime_of(request).db
+
+    def work() -> None:
+        try:
+            admin.remove_agent_from_brand(db, brand, target, by_id=agent.id, actor=agent.actor)
+        except ValidationFailed as exc:
+            raise _as_form_error(exc) from exc
+
+    return await _change(request, agent, "agents", brand, work, {})
+
+
 @router.post("/ui/admin/calendar")
 async def calendar_set(
     request: Request,
