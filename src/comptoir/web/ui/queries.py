@@ -152,6 +152,7 @@ def inbox_select(agent_id: int, brand_ids: list[int], f: InboxFilter, dialect: s
             c.c.next_sla_deadline_at,
             c.c.last_activity_at,
             c.c.assignee_id,
+            c.c.escalated_at,
             a.c.platform,
             a.c.handle.label("account_handle"),
             ct.c.display_name.label("customer_name"),
