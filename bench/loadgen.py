@@ -25,10 +25,15 @@ class Connection:
     async def open(self) -> None:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
-    async def post(self, path: str, body: bytes, token: str) -> int:
+    async def post(
+        self, path: str, body: bytes, token: str | None = None, headers: dict[str, str] | None = None
+    ) -> int:
         assert self.reader and self.writer
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        if token is not None:
+            extra += f"Authorization: Bearer {token}\r\n"
         head = (
-            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\n{extra}"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode()
         self.writer.write(head + body)

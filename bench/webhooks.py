@@ -37,6 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadgen import Connection as Conn
 from loadgen import Results
 
 from comptoir.actions import admin
@@ -50,44 +51,6 @@ from comptoir.store.migrate import upgrade
 APP_SECRET = "bench-app-secret"
 PAGE_ID = "1122334455"
 SECRET_KEY = "bench-secret-key"
-
-
-class Conn:
-    """HTTP/1.1 keep-alive POSTs with arbitrary headers (the signature) on asyncio streams."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def open(self) -> None:
-        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-
-    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
-        assert self.reader and self.writer
-        extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n{extra}"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        self.writer.write(head + body)
-        await self.writer.drain()
-        status = int((await self.reader.readline()).split()[1])
-        length = 0
-        while True:
-            line = await self.reader.readline()
-            if line in (b"\r\n", b""):
-                break
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value.strip())
-        if length:
-            await self.reader.readexactly(length)
-        return status
-
-    def close(self) -> None:
-        if self.writer:
-            self.writer.close()
 
 
 Maker = Callable[[int], tuple[bytes, dict[str, str]]]
@@ -132,7 +95,7 @@ async def closed_loop(port: int, path: str, make: Maker, connections: int, durat
         while time.perf_counter() < end:
             body, headers = make(next(counter))
             t0 = time.perf_counter()
-            status = await conn.post(path, body, headers)
+            status = await conn.post(path, body, headers=headers)
             results.latencies.append(time.perf_counter() - t0)
             results.statuses[status] = results.statuses.get(status, 0) + 1
             results.messages += status == 200
@@ -159,7 +122,7 @@ async def open_loop(
     async def one(i: int, scheduled: float) -> None:
         conn = await pool.get()
         body, headers = make(i)
-        status = await conn.post(path, body, headers)
+        status = await conn.post(path, body, headers=headers)
         results.latencies.append(time.perf_counter() - scheduled)
         results.statuses[status] = results.statuses.get(status, 0) + 1
         results.messages += status == 200
