@@ -18,6 +18,16 @@ from comptoir.triage.language import detect
         ("idem", "fr"),
         ("svp", "fr"),
         ("help please", "en"),
+        ("sent", "en"),
+        ("DM sent.", "en"),
+        ("@united Phone", "en"),
+        ("terrible service", "en"),
+        ("dm envoyé", "fr"),
+        ("c'est fait", "fr"),
+        ("pareil ici", "fr"),
+        ("rien reçu", "fr"),
+        ("toujours en panne", "fr"),
+        ("still broken", "en"),
         ("Hola, mi pedido no ha llegado todavía y nadie me contesta desde hace una semana", "es"),
         ("Hallo, meine Bestellung ist immer noch nicht angekommen und niemand antwortet mir", "de"),
         ("注文した商品がまだ届いていません", "ja"),
@@ -38,3 +48,9 @@ def test_mixed_message_gets_the_main_language() -> None:
     assert detect(text)[0] == "fr"
     text = "My router keeps rebooting every hour and support never answers my emails, merci bien."
     assert detect(text)[0] == "en"
+
+
+def test_reason_names_the_evidence() -> None:
+    lang, confidence, why = detect("toujours en panne")
+    assert lang == "fr" and 0.5 < confidence <= 1.0
+    assert "known words" in why

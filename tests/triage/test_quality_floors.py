@@ -45,7 +45,23 @@ def test_airline_sentiment(shared_data: Path) -> None:
 
 def test_language_accuracy_fr_en(shared_data: Path) -> None:
     examples = [
-        *ds.umsab(shared_data, "fr", "train"), *ds.umsab(shared_data, "fr", "val"),
-        *ds.umsab(shared_data, "en", "train"), *ds.umsab(shared_data, "en", "val"),
+        *ds.umsab(shared_data, "fr", "train"),
+        *ds.umsab(shared_data, "fr", "val"),
+        *ds.umsab(shared_data, "en", "train"),
+        *ds.umsab(shared_data, "en", "val"),
     ]
     assert _metrics(examples)["lang"]["fr_en_accuracy"] >= 0.99
+
+
+def test_language_accuracy_on_three_word_snippets(shared_data: Path) -> None:
+    """Short messages: the first three words (no mentions or links) of every FR and EN tweet."""
+    examples = [
+        ds.Example(" ".join([w for w in e.text.split() if not w.startswith(("@", "http"))][:3]), e.lang)
+        for e in [
+            *ds.umsab(shared_data, "fr", "val"),
+            *ds.umsab(shared_data, "en", "val"),
+            *ds.airline(shared_data)[::4],
+        ]
+    ]
+    examples = [e for e in examples if any(c.isalpha() for c in e.text)]
+    assert _metrics(examples)["lang"]["fr_en_accuracy"] >= 0.98

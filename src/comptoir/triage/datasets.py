@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
-_SENT = {"neg": "negative", "neu": "neutral", "pos": "positive", "0": "negative", "1": "neutral", "2": "positive"}
+_SENT = {
+    "neg": "negative",
+    "neu": "neutral",
+    "pos": "positive",
+    "0": "negative",
+    "1": "neutral",
+    "2": "positive",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,33 +54,47 @@ LICENCE_USE: dict[str, str] = {
 
 
 # Licence of each source the shipped model learns from (recorded in the model's meta.json).
+SEED_LICENCE = "AGPL-3.0-or-later (written for Comptoir)"
 TRAINING_LICENCES: dict[str, str] = {
-    "seed_fr": "AGPL-3.0-or-later (written for Comptoir)",
-    "seed_en": "AGPL-3.0-or-later (written for Comptoir)",
     "banking77": "CC BY 4.0 (PolyAI-LDN/task-specific-datasets)",
     "clinc150": "CC BY 3.0 (clinc/oos-eval)",
 }
 
 
+def _optional(value: str) -> str | None:
+    return None if value == "-" else value
+
+
+def training_licence(source: str) -> str:
+    """Licence of a training source: every ``seed_*`` file is ours; shared sets are listed above."""
+    return SEED_LICENCE if source.startswith("seed_") else TRAINING_LICENCES[source]
+
+
 def seed_examples() -> list[Example]:
+    """Every ``seed/seed_<name>_<lang>.txt`` file: TAB-separated intent, sentiment, urgency, needs_reply, text.
+
+    ``-`` marks a label the example does not carry (general tweets labelled for sentiment only); ``\\n`` in a
+    text is a line break.
+    """
     out: list[Example] = []
     for path in sorted(SEED_DIR.glob("seed_*.txt")):
-        lang = path.stem.split("_", 1)[1]
+        lang = path.stem.rsplit("_", 1)[1]
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
             if not line.strip() or line.startswith("#"):
                 continue
             intent, sentiment, urgency, reply, text = line.split("\t", 4)
+            label = _optional(intent)
             out.append(
                 Example(
-                    text=text,
+                    text=text.replace("\\n", "\n"),
                     lang=lang,
-                    intent=intent,
+                    intent=label,
                     sentiment=_SENT[sentiment],
-                    urgency=urgency,
-                    needs_reply=reply == "y",
-                    spam=intent == "spam",
-                    id=f"seed-{lang}-{n}",
-                    source=f"seed_{lang}",
+                    urgency=_optional(urgency),
+                    needs_reply=None if reply == "-" else reply == "y",
+                    spam=None if label is None else label == "spam",
+                    id=f"{path.stem}-{n}",
+                    source=path.stem,
                 )
             )
     return out
@@ -81,18 +102,44 @@ def seed_examples() -> list[Example]:
 
 # banking77: problem reports are complaints (money ones urgent); the rest are requests.
 _BANKING_COMPLAINT_HIGH = {
-    "card_payment_not_recognised", "cash_withdrawal_not_recognised", "compromised_card",
-    "direct_debit_payment_not_recognised", "extra_charge_on_statement", "transaction_charged_twice",
-    "wrong_amount_of_cash_received", "lost_or_stolen_card", "lost_or_stolen_phone", "card_swallowed",
-    "transfer_not_received_by_recipient", "Refund_not_showing_up", "pin_blocked",
+    "card_payment_not_recognised",
+    "cash_withdrawal_not_recognised",
+    "compromised_card",
+    "direct_debit_payment_not_recognised",
+    "extra_charge_on_statement",
+    "transaction_charged_twice",
+    "wrong_amount_of_cash_received",
+    "lost_or_stolen_card",
+    "lost_or_stolen_phone",
+    "card_swallowed",
+    "transfer_not_received_by_recipient",
+    "Refund_not_showing_up",
+    "pin_blocked",
 }
 _BANKING_COMPLAINT = {
-    "card_not_working", "contactless_not_working", "declined_card_payment", "declined_cash_withdrawal",
-    "declined_transfer", "failed_transfer", "top_up_failed", "top_up_reverted", "reverted_card_payment?",
-    "balance_not_updated_after_bank_transfer", "balance_not_updated_after_cheque_or_cash_deposit",
-    "card_payment_wrong_exchange_rate", "wrong_exchange_rate_for_cash_withdrawal", "virtual_card_not_working",
-    "unable_to_verify_identity", "card_payment_fee_charged", "cash_withdrawal_charge", "transfer_fee_charged",
-    "pending_card_payment", "pending_cash_withdrawal", "pending_top_up", "pending_transfer", "card_arrival",
+    "card_not_working",
+    "contactless_not_working",
+    "declined_card_payment",
+    "declined_cash_withdrawal",
+    "declined_transfer",
+    "failed_transfer",
+    "top_up_failed",
+    "top_up_reverted",
+    "reverted_card_payment?",
+    "balance_not_updated_after_bank_transfer",
+    "balance_not_updated_after_cheque_or_cash_deposit",
+    "card_payment_wrong_exchange_rate",
+    "wrong_exchange_rate_for_cash_withdrawal",
+    "virtual_card_not_working",
+    "unable_to_verify_identity",
+    "card_payment_fee_charged",
+    "cash_withdrawal_charge",
+    "transfer_fee_charged",
+    "pending_card_payment",
+    "pending_cash_withdrawal",
+    "pending_top_up",
+    "pending_transfer",
+    "card_arrival",
 }
 
 
@@ -107,15 +154,32 @@ def banking77(data_dir: Path, limit: int = 3000, seed: int = 7) -> list[Example]
                 intent, urgency, sentiment = "complaint", "normal", "negative"
             else:
                 intent, urgency, sentiment = "request", "normal", "neutral"
-            rows.append(Example(row["text"], "en", intent, sentiment, urgency, True, False, f"b77-{n}", "banking77"))
+            rows.append(
+                Example(row["text"], "en", intent, sentiment, urgency, True, False, f"b77-{n}", "banking77")
+            )
     random.Random(seed).shuffle(rows)
     return rows[:limit]
 
 
 _CLINC_OTHER = {
-    "who_made_you", "meaning_of_life", "who_do_you_work_for", "do_you_have_pets", "what_are_your_hobbies",
-    "fun_fact", "what_is_your_name", "where_are_you_from", "goodbye", "greeting", "tell_joke", "are_you_a_bot",
-    "how_old_are_you", "what_can_i_ask_you", "yes", "no", "maybe", "repeat",
+    "who_made_you",
+    "meaning_of_life",
+    "who_do_you_work_for",
+    "do_you_have_pets",
+    "what_are_your_hobbies",
+    "fun_fact",
+    "what_is_your_name",
+    "where_are_you_from",
+    "goodbye",
+    "greeting",
+    "tell_joke",
+    "are_you_a_bot",
+    "how_old_are_you",
+    "what_can_i_ask_you",
+    "yes",
+    "no",
+    "maybe",
+    "repeat",
 }
 
 
@@ -125,11 +189,17 @@ def clinc150(data_dir: Path, limit: int = 2500, seed: int = 7) -> list[Example]:
     for key in ("train", "oos_train"):
         for n, (text, label) in enumerate(data[key]):
             if label == "thank_you":
-                ex = Example(text, "en", "praise", "positive", "low", False, False, f"clinc-{key}-{n}", "clinc150")
+                ex = Example(
+                    text, "en", "praise", "positive", "low", False, False, f"clinc-{key}-{n}", "clinc150"
+                )
             elif label in _CLINC_OTHER or label == "oos":
-                ex = Example(text, "en", "other", "neutral", "low", False, False, f"clinc-{key}-{n}", "clinc150")
+                ex = Example(
+                    text, "en", "other", "neutral", "low", False, False, f"clinc-{key}-{n}", "clinc150"
+                )
             else:
-                ex = Example(text, "en", "request", "neutral", "normal", True, False, f"clinc-{key}-{n}", "clinc150")
+                ex = Example(
+                    text, "en", "request", "neutral", "normal", True, False, f"clinc-{key}-{n}", "clinc150"
+                )
             rows.append(ex)
     random.Random(seed).shuffle(rows)
     return rows[:limit]
@@ -177,11 +247,15 @@ def care_gold(path: Path) -> list[Example]:
 
 def complaints(data_dir: Path) -> list[Example]:
     out: list[Example] = []
-    with (data_dir / "complaints_social_media" / "complaints-data.csv").open(newline="", encoding="utf-8") as fh:
+    with (data_dir / "complaints_social_media" / "complaints-data.csv").open(
+        newline="", encoding="utf-8"
+    ) as fh:
         for row in csv.reader(fh):
             if len(row) < 3:
                 continue
-            out.append(Example(row[1], "en", intent="complaint" if row[2] == "1" else "not_complaint", id=row[0]))
+            out.append(
+                Example(row[1], "en", intent="complaint" if row[2] == "1" else "not_complaint", id=row[0])
+            )
     return out
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from comptoir.triage import model as model_mod
-from comptoir.triage.datasets import TRAINING_LICENCES, Example, seed_examples, training_examples
+from comptoir.triage.datasets import Example, seed_examples, training_examples, training_licence
 from comptoir.triage.features import analyse
 
 
@@ -33,10 +33,15 @@ def train_shipped(data_dir: Path, out_dir: Path | None = None) -> dict[str, Any]
     meta = {
         "name": "comptoir-triage-default",
         "sources": sources,
-        "licences": {name: TRAINING_LICENCES[name] for name in sources},
+        "licences": {name: training_licence(name) for name in sources},
         "counts": {s: sum(1 for e in examples if e.source == s) for s in sources},
     }
     bundle = fit_examples(examples, meta=meta)
     path = bundle.save(out_dir or model_mod.SHIPPED_DIR)
     model_mod.forget(out_dir)
-    return {"model": str(path), "version": bundle.version, "examples": len(examples), "bytes": path.stat().st_size}
+    return {
+        "model": str(path),
+        "version": bundle.version,
+        "examples": len(examples),
+        "bytes": path.stat().st_size,
+    }
