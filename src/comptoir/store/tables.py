@@ -94,6 +94,7 @@ accounts = Table(
     Column("access_token_enc", Text),
     Column("settings", JSON, nullable=False),
     _ts("created_at", False),
+    _ts("archived_at"),  # archived: no new messages, hidden from pickers, its history kept
     UniqueConstraint("platform", "external_id"),
 )
 
@@ -138,6 +139,9 @@ agents = Table(
     Column("capacity", Integer, nullable=False, server_default=text("10")),
     Column("skills", JSON),
     _ts("created_at", False),
+    _ts("disabled_at"),  # disabled: cannot log in, gets no work
+    # Bumped to end every open workspace session of the agent (sessions carry the version they were issued at).
+    Column("session_version", Integer, nullable=False, server_default=text("0")),
 )
 
 agent_brands = Table(
@@ -339,6 +343,8 @@ platform_apps = Table(
     "platform_apps",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
+    # The brand that manages the app in the workspace; None: a shared app managed from the command line.
+    Column("brand_id", Id, ForeignKey("brands.id"), index=True),
     Column("platform", String(20), nullable=False),
     Column("name", String(200), nullable=False),
     Column("secrets_enc", Text, nullable=False),

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 849a0c7834c1
+Revision ID: 2626d4c4313a
 Revises: 
-Create Date: 2026-11-25 16:08:35.610746
+Create Date: 2026-11-25 17:26:28.174419
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import comptoir.store.tables
 
 
-revision = '849a0c7834c1'
+revision = '2626d4c4313a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -33,6 +33,8 @@ def upgrade() -> None:
     sa.Column('capacity', sa.Integer(), server_default=sa.text('(10)'), nullable=False),
     sa.Column('skills', sa.JSON(), nullable=True),
     sa.Column('created_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('disabled_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('session_version', sa.Integer(), server_default=sa.text('0'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agents')),
     sa.UniqueConstraint('email', name=op.f('uq_agents_email'))
     )
@@ -80,14 +82,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_jobs_lock', ['lock', 'id'], unique=False)
         batch_op.create_index('uq_jobs_running_lock', ['lock'], unique=True, sqlite_where=sa.text("status = 'doing'"), postgresql_where=sa.text("status = 'doing'"))
 
-    op.create_table('platform_apps',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('platform', sa.String(length=20), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('secrets_enc', sa.Text(), nullable=False),
-    sa.Column('created_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_platform_apps'))
-    )
     op.create_table('workers',
     sa.Column('id', sa.String(length=100), nullable=False),
     sa.Column('hostname', sa.String(length=200), nullable=False),
@@ -111,6 +105,7 @@ def upgrade() -> None:
     sa.Column('access_token_enc', sa.Text(), nullable=True),
     sa.Column('settings', sa.JSON(), nullable=False),
     sa.Column('created_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('archived_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_accounts_brand_id_brands')),
     sa.ForeignKeyConstraint(['redirect_to'], ['accounts.id'], name=op.f('fk_accounts_redirect_to_accounts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
@@ -181,6 +176,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_persons_brand_id'), ['brand_id'], unique=False)
+
+    op.create_table('platform_apps',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('brand_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('platform', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('secrets_enc', sa.Text(), nullable=False),
+    sa.Column('created_at', comptoir.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_platform_apps_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_platform_apps'))
+    )
+    with op.batch_alter_table('platform_apps', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_platform_apps_brand_id'), ['brand_id'], unique=False)
 
     op.create_table('routing_rules',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -485,6 +493,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_routing_rules_brand_id'))
 
     op.drop_table('routing_rules')
+    with op.batch_alter_table('platform_apps', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_platform_apps_brand_id'))
+
+    op.drop_table('platform_apps')
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_persons_brand_id'))
 
@@ -507,7 +519,6 @@ def downgrade() -> None:
 
     op.drop_table('accounts')
     op.drop_table('workers')
-    op.drop_table('platform_apps')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index('uq_jobs_running_lock', sqlite_where=sa.text("status = 'doing'"), postgresql_where=sa.text("status = 'doing'"))
         batch_op.drop_index('ix_jobs_lock')
