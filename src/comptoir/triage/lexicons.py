@@ -264,35 +264,118 @@ garbage:-3 ruined:-3 ruin:-2.5 fault:-1.5 complaint:-2 complain:-2 refund:-1 ove
 """.split()
 
 HASHTAG_STEMS = {
-    "negative": ("suck", "fail", "angry", "worst", "hate", "fuck", "shame", "honte", "nul", "boycott", "scam", "arnaque",
-                 "ripoff", "never", "jamais", "disappoint", "decu", "colere", "marre", "pourri", "time2switch"),
-    "positive": ("love", "best", "great", "awesome", "happy", "thank", "merci", "bravo", "top", "genial", "adore"),
+    "negative": (
+        "suck",
+        "fail",
+        "angry",
+        "worst",
+        "hate",
+        "fuck",
+        "shame",
+        "honte",
+        "nul",
+        "boycott",
+        "scam",
+        "arnaque",
+        "ripoff",
+        "never",
+        "jamais",
+        "disappoint",
+        "decu",
+        "colere",
+        "marre",
+        "pourri",
+        "time2switch",
+    ),
+    "positive": (
+        "love",
+        "best",
+        "great",
+        "awesome",
+        "happy",
+        "thank",
+        "merci",
+        "bravo",
+        "top",
+        "genial",
+        "adore",
+    ),
 }
 
 # Multi-word expressions scored before single words (their words are then skipped).
 PHRASES: dict[str, dict[str, float]] = {
     "fr": {
-        "pas mal": 1.5, "pas terrible": -1.5, "pas top": -1.5, "pas genial": -1.5, "pas normal": -2.0,
-        "pas possible": -1.5, "n'importe quoi": -2.5, "trop bien": 2.5, "trop cool": 2.5, "au top": 2.5,
-        "de merde": -3.0, "a chier": -3.0, "bonne journee": 1.0, "bonne continuation": 1.5, "bon courage": 0.5,
-        "pas content": -2.5, "pas contente": -2.5, "pas satisfait": -2.5, "pas satisfaite": -2.5,
-        "foutage de gueule": -3.0, "se moque": -2.0, "se moquer": -2.0, "prendre pour des": -2.0,
-        "rien a dire": 1.5, "rien a redire": 2.0, "sans probleme": 1.0, "sans souci": 1.0, "ca marche": 0.5,
-        "c'est regle": 1.5, "mille merci": 3.0, "grand merci": 3.0, "coup de coeur": 2.5, "ras le bol": -2.5,
+        "pas mal": 1.5,
+        "pas terrible": -1.5,
+        "pas top": -1.5,
+        "pas genial": -1.5,
+        "pas normal": -2.0,
+        "pas possible": -1.5,
+        "n'importe quoi": -2.5,
+        "trop bien": 2.5,
+        "trop cool": 2.5,
+        "au top": 2.5,
+        "de merde": -3.0,
+        "a chier": -3.0,
+        "bonne journee": 1.0,
+        "bonne continuation": 1.5,
+        "bon courage": 0.5,
+        "pas content": -2.5,
+        "pas contente": -2.5,
+        "pas satisfait": -2.5,
+        "pas satisfaite": -2.5,
+        "foutage de gueule": -3.0,
+        "se moque": -2.0,
+        "se moquer": -2.0,
+        "prendre pour des": -2.0,
+        "rien a dire": 1.5,
+        "rien a redire": 2.0,
+        "sans probleme": 1.0,
+        "sans souci": 1.0,
+        "ca marche": 0.5,
+        "c'est regle": 1.5,
+        "mille merci": 3.0,
+        "grand merci": 3.0,
+        "coup de coeur": 2.5,
+        "ras le bol": -2.5,
     },
     "en": {
-        "not bad": 1.5, "no problem": 1.0, "no worries": 1.0, "well done": 2.5, "good job": 2.5, "great job": 3.0,
-        "not happy": -2.5, "not impressed": -2.0, "not good": -2.0, "not great": -1.5, "not working": -2.0,
-        "thanks for nothing": -3.0, "piece of crap": -3.0, "piece of shit": -3.0, "fed up": -2.5,
-        "sick of": -2.5, "tired of": -2.0, "never again": -2.5, "worst ever": -3.0, "can't wait": 2.0,
-        "cannot wait": 2.0, "look forward": 1.5, "looking forward": 1.5, "so much fun": 2.5, "thank god": 1.0,
+        "not bad": 1.5,
+        "no problem": 1.0,
+        "no worries": 1.0,
+        "well done": 2.5,
+        "good job": 2.5,
+        "great job": 3.0,
+        "not happy": -2.5,
+        "not impressed": -2.0,
+        "not good": -2.0,
+        "not great": -1.5,
+        "not working": -2.0,
+        "thanks for nothing": -3.0,
+        "piece of crap": -3.0,
+        "piece of shit": -3.0,
+        "fed up": -2.5,
+        "sick of": -2.5,
+        "tired of": -2.0,
+        "never again": -2.5,
+        "worst ever": -3.0,
+        "can't wait": 2.0,
+        "cannot wait": 2.0,
+        "look forward": 1.5,
+        "looking forward": 1.5,
+        "so much fun": 2.5,
+        "thank god": 1.0,
     },
 }
+
 
 @lru_cache(maxsize=4)
 def phrase_index(lang: str) -> dict[str, list[tuple[tuple[str, ...], str, float]]]:
     """First word → [(words, phrase, valence)] for the language (both tables for other languages)."""
-    table = PHRASES.get(lang) or {**PHRASES["en"], **PHRASES["fr"]}
+    if lang in PHRASES:
+        table = {**_own_file_phrases(lang), **PHRASES[lang]}
+    else:
+        table = {**_own_file_phrases("en"), **PHRASES["en"], **_own_file_phrases("fr"), **PHRASES["fr"]}
     index: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
     for phrase, value in table.items():
         parts = tuple(phrase.split())
@@ -356,6 +439,29 @@ LEXICON_DATA = Path(__file__).resolve().parent / "lexicon_data"
 EXTERNAL = {"en": ("vader_en.txt", 0.75), "fr": ("pattern_fr.txt", 2.5)}
 
 
+# Our own larger lexicons (written for Comptoir): term<TAB>valence in [-3, 3]; multi-word terms become phrases.
+OWN_FILES = {"fr": "comptoir_fr.txt"}
+
+
+@lru_cache(maxsize=4)
+def _own_file(lang: str) -> dict[str, float]:
+    name = OWN_FILES.get(lang)
+    path = LEXICON_DATA / name if name else None
+    if path is None or not path.exists():
+        return {}
+    table: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        term, _, value = line.partition("\t")
+        table[" ".join(term.lower().split())] = max(-3.0, min(3.0, float(value)))
+    return table
+
+
+def _own_file_phrases(lang: str) -> dict[str, float]:
+    return {term: value for term, value in _own_file(lang).items() if " " in term}
+
+
 def _read_external(lang: str) -> dict[str, float]:
     name, factor = EXTERNAL[lang]
     table: dict[str, float] = {}
@@ -370,8 +476,10 @@ def _read_external(lang: str) -> dict[str, float]:
 @lru_cache(maxsize=4)
 def _valence(lang: str) -> dict[str, float]:
     table = _read_external(lang)
+    table.update({term: value for term, value in _own_file(lang).items() if " " not in term})
     table.update(OWN_VALENCE[lang])
     return table
+
 
 CUE_TABLES: dict[str, dict[str, str]] = {
     "outage": OUTAGE,
