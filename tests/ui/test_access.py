@@ -123,11 +123,11 @@ def _message_id(ws: Workspace, conversation_id: int) -> int:
 
 
 def test_the_matrix_covers_every_workspace_route() -> None:
-    from comptoir.web.ui import admin_routes, auth_routes, case_routes, inbox_routes, settings_routes
+    from comptoir.web.ui import admin, auth_routes, case_routes, inbox_routes, settings_routes
 
     declared = {
         (method, route.path)
-        for module in (admin_routes, auth_routes, case_routes, inbox_routes, settings_routes)
+        for module in (admin, auth_routes, case_routes, inbox_routes, settings_routes)
         for route in module.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods - {"HEAD"}

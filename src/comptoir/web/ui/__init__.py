@@ -28,7 +28,7 @@ async def _login_required(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    from comptoir.web.ui import admin_routes, auth_routes, case_routes, inbox_routes, settings_routes
+    from comptoir.web.ui import admin, auth_routes, case_routes, inbox_routes, settings_routes
 
     app.add_exception_handler(LoginRequired, _login_required)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -36,4 +36,4 @@ def install(app: FastAPI) -> None:
     app.include_router(inbox_routes.router)
     app.include_router(case_routes.router)
     app.include_router(settings_routes.router)
-    app.include_router(admin_routes.router)
+    app.include_router(admin.router)
