@@ -64,6 +64,9 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/ui/admin/policy-delete", {"brand_id": "{b}", "policy_id": "{pol}"}),  # after the other policy routes
     ("POST", "/ui/admin/ack-rule-change", {"brand_id": "{b}", "rule_id": "{ack}", "op": "disable"}),
     ("POST", "/ui/admin/routing-rule-change", {"brand_id": "{b}", "rule_id": "{rr}", "op": "up"}),
+    ("POST", "/ui/admin/ack-rule-update", {"brand_id": "{b}", "rule_id": "{ack}", "name": "r2", "when": "out_of_hours"}),
+    ("POST", "/ui/admin/routing-rule-update",
+     {"brand_id": "{b}", "rule_id": "{rr}", "name": "r2", "target": '{"team_id": {team}, "assign": "load"}'}),
     ("POST", "/ui/admin/agent-role", {"brand_id": "{b}", "agent_id": "{other}", "role": "agent"}),
     ("POST", "/ui/admin/agent-remove", {"brand_id": "{b}", "agent_id": "{other}"}),
 ]

@@ -92,6 +92,29 @@ def create_rule(
     return rule_id
 
 
+#: Tuning keys of a rule that the administration form does not show: an edit keeps them.
+TUNING_KEYS = ("default_pace_per_agent_hour", "agents_at_opening")
+
+
+def update_rule(
+    db: Database, brand_id: int, rule_id: int, name: str, spec: dict[str, Any], *, actor: str = "cli"
+) -> None:
+    """Replace a rule's name and spec, validated like :func:`create_rule`; the stored tuning keys
+    (:data:`TUNING_KEYS`) are kept unless ``spec`` gives them. Audited ``ack_rule.changed``."""
+    from comptoir.actions import ordered_rules
+
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("a rule needs a name", details={"field": "name"})
+    check_spec(spec)
+    with db.transaction() as tx:
+        stored = dict(ordered_rules.row_in_brand(tx, t.ack_rules, brand_id, rule_id).spec or {})
+        kept = {key: stored[key] for key in TUNING_KEYS if key in stored and key not in spec}
+        ordered_rules.replace(
+            tx, t.ack_rules, "ack_rule", brand_id, rule_id, {"name": name, "spec": spec | kept}, actor=actor
+        )
+
+
 def check_spec(spec: dict[str, Any]) -> None:
     if spec.get("when") not in WHEN:
         raise ValidationFailed(f"rule 'when' must be one of {sorted(WHEN)}")

@@ -156,6 +156,15 @@ def validate_target(conn: Connection, brand_id: int, target: Any) -> dict[str, A
     return {"team_id": team_id, "assign": assign}
 
 
+def _checked_name(name: Any) -> str:
+    name = name.strip() if isinstance(name, str) else ""
+    if not name:
+        raise _fail("a routing rule needs a name", "name")
+    if len(name) > 200:
+        raise _fail("name is longer than 200 characters", "name")
+    return name
+
+
 def create_rule(
     db: Database,
     brand_id: int,
@@ -167,11 +176,7 @@ def create_rule(
     actor: str = "cli",
 ) -> dict[str, Any]:
     """Add a rule; ``position`` None appends it, otherwise later rules move down one place."""
-    name = name.strip() if isinstance(name, str) else ""
-    if not name:
-        raise _fail("a routing rule needs a name", "name")
-    if len(name) > 200:
-        raise _fail("name is longer than 200 characters", "name")
+    name = _checked_name(name)
     if position is not None and position < 1:
         raise _fail("position starts at 1", "position")
     clean_conditions = validate_conditions(conditions)
@@ -281,7 +286,32 @@ def route(conn: Connection, brand_id: int, facts: RoutingFacts) -> Rule | None:
     return first_match(list_rules(conn, brand_id, enabled_only=True), facts)
 
 
-# -- enabling, ordering, removing ------------------------------------------------------------------------
+# -- editing, enabling, ordering, removing ---------------------------------------------------------------
+
+
+def update_rule(
+    db: Database, brand_id: int, rule_id: int, name: str, conditions: Any, target: Any, *, actor: str = "cli"
+) -> dict[str, Any]:
+    """Replace a rule's name, conditions and target, validated like :func:`create_rule` (its place and whether
+    it is enabled do not change). Audited ``routing_rule.changed``."""
+    from comptoir.actions import ordered_rules
+
+    name = _checked_name(name)
+    clean_conditions = validate_conditions(conditions)
+    r = t.routing_rules
+    with db.transaction() as tx:
+        clean_target = validate_target(tx.conn, brand_id, target)
+        ordered_rules.replace(
+            tx,
+            r,
+            "routing_rule",
+            brand_id,
+            rule_id,
+            {"name": name, "conditions": clean_conditions, "target": clean_target},
+            actor=actor,
+        )
+        row = tx.conn.execute(select(r).where(r.c.id == rule_id)).one()
+    return _rule(row).to_dict()
 
 
 def set_rule_enabled(db: Database, brand_id: int, rule_id: int, enabled: bool, *, actor: str = "cli") -> None:

@@ -4,6 +4,7 @@ A :class:`RuleScreen` says how one kind of rule is read from its form and which 
 the routes are the same for both kinds:
 
 - ``POST <create>`` (``/ui/admin/ack-rules``, ``/ui/admin/routing``): a new rule, added last;
+- ``POST /ui/admin/<slug>-update`` (``rule_id`` and the creation fields): edit a rule in place, same validation;
 - ``POST /ui/admin/<slug>-change`` (``rule_id``, ``op=enable|disable|up|down|delete``).
 """
 
@@ -82,6 +83,16 @@ def _create_routing(db: Database, brand: int, form: dict[str, str], actor: str) 
     routing.create_rule(db, brand, name, conditions, target, actor=actor)
 
 
+def _update_ack(db: Database, brand: int, rule: int, form: dict[str, str], actor: str) -> None:
+    name, spec = ack_rule(form)
+    acknowledgements.update_rule(db, brand, rule, name, spec, actor=actor)
+
+
+def _update_routing(db: Database, brand: int, rule: int, form: dict[str, str], actor: str) -> None:
+    name, conditions, target = routing_rule(form)
+    routing.update_rule(db, brand, rule, name, conditions, target, actor=actor)
+
+
 @dataclass(frozen=True, slots=True)
 class RuleScreen:
     section: str  # the page: /ui/admin/<section>
@@ -90,6 +101,7 @@ class RuleScreen:
     actions: ModuleType  # set_rule_enabled, move_rule, delete_rule, create_rule
     fields: tuple[str, ...]
     create: Callable[[Database, int, dict[str, str], str], None]
+    update: Callable[[Database, int, int, dict[str, str], str], None]
     defaults: tuple[tuple[str, str], ...] = ()
 
 
@@ -101,9 +113,18 @@ SCREENS = (
         acknowledgements,
         ACK_FIELDS,
         _create_ack,
+        _update_ack,
         (("kind", "receipt"),),
     ),
-    RuleScreen("routing", "routing-rule", "/ui/admin/routing", routing, ROUTING_FIELDS, _create_routing),
+    RuleScreen(
+        "routing",
+        "routing-rule",
+        "/ui/admin/routing",
+        routing,
+        ROUTING_FIELDS,
+        _create_routing,
+        _update_routing,
+    ),
 )
 
 
@@ -144,6 +165,25 @@ def _create_route(screen: RuleScreen) -> Any:
     return create
 
 
+def _update_route(screen: RuleScreen) -> Any:
+    async def update(request: Request, agent: CurrentAgent = Depends(acting_agent)) -> Response:
+        posted = await request.form()
+        ids = fields(posted, "brand_id", "rule_id")
+        brand = supervisor_in(agent, ids["brand_id"])
+        rule = id_of(ids["rule_id"], "rule")
+        db = runtime_of(request).db
+        form = _form_of(screen, posted) | {"rule_id": str(rule)}  # the page reopens this rule's form
+
+        def work() -> None:
+            screen.update(db, brand, rule, form, agent.actor)
+
+        return await change(request, agent, screen.section, brand, work, form)
+
+    update.__name__ = f"{screen.slug.replace('-', '_')}_update"
+    update.__doc__ = f"Edit a {screen.slug.replace('-', ' ')} in place, validated like a new one."
+    return update
+
+
 def _change_route(screen: RuleScreen) -> Any:
     async def change_rule(request: Request, agent: CurrentAgent = Depends(acting_agent)) -> Response:
         posted = fields(await request.form(), "brand_id", "rule_id", "op")
@@ -163,4 +203,5 @@ def _change_route(screen: RuleScreen) -> Any:
 
 for _screen in SCREENS:
     router.add_api_route(_screen.create_path, _create_route(_screen), methods=["POST"])
+    router.add_api_route(f"/ui/admin/{_screen.slug}-update", _update_route(_screen), methods=["POST"])
     router.add_api_route(f"/ui/admin/{_screen.slug}-change", _change_route(_screen), methods=["POST"])
