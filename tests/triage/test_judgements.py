@@ -35,7 +35,13 @@ PRESS = [
 @pytest.mark.parametrize("text", OUTAGE)
 def test_outage_complaint(judge: Judge, text: str) -> None:
     r = judge(text)
-    assert (r.intent, r.urgency, r.needs_reply, r.sentiment, r.spam) == ("complaint", "high", True, "negative", False)
+    assert (r.intent, r.urgency, r.needs_reply, r.sentiment, r.spam) == (
+        "complaint",
+        "high",
+        True,
+        "negative",
+        False,
+    )
     assert r.priority >= 70
     assert any("complaint" in part for part in r.explanation)
 
@@ -106,7 +112,9 @@ def test_third_language_is_reported_and_still_judged(judge: Judge) -> None:
 
 def test_repeated_unanswered_contact_from_history(judge: Judge) -> None:
     first = judge("Bonjour, ma commande n'est pas arrivée, pouvez-vous vérifier ?")
-    again = judge("Bonjour, ma commande n'est pas arrivée, pouvez-vous vérifier ?", previous_unanswered_inbound=3)
+    again = judge(
+        "Bonjour, ma commande n'est pas arrivée, pouvez-vous vérifier ?", previous_unanswered_inbound=3
+    )
     assert first.urgency == "normal" and again.urgency == "high"
     assert again.priority > first.priority
     assert any("unanswered" in reason for reason in again.reasons["urgency"])
@@ -138,3 +146,34 @@ def test_huge_and_repetitive_inputs_stay_bounded(judge: Judge) -> None:
 def test_plain_acknowledgement_needs_no_reply(judge: Judge, text: str) -> None:
     r = judge(text)
     assert (r.intent, r.urgency, r.needs_reply) == ("other", "low", False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our pilot and copilot tonight were the best!! Love it!! #travel https://t.co/abc",
+        "merci pour la réparation rapide, top !! #fibre https://t.co/xyz",
+        "Why is my order still not here?!! #fail https://t.co/qqq",
+        "ma box ne marche plus depuis hier !!! #free",
+    ],
+)
+def test_enthusiastic_or_angry_customers_are_not_noise(judge: Judge, text: str) -> None:
+    """Hashtags, links and exclamation marks look like adverts; a problem, thanks or a question is not noise."""
+    result = judge(text)
+    assert result.spam is False
+    assert result.intent != "spam"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GAGNEZ un iPhone 17 !!! RT + follow pour participer #concours http://bit.ly/x",
+        "Earn $500 a day from home, click here http://spam.example #crypto",
+        "ma box ne marche plus",
+        "thanks a lot!",
+        "lol",
+    ],
+)
+def test_intent_spam_exactly_when_flagged_as_noise(judge: Judge, text: str) -> None:
+    result = judge(text)
+    assert (result.intent == "spam") == result.spam

@@ -72,9 +72,12 @@ def _judge_chunk(
     for item, (lang, lang_conf, lang_reason), a, ip, sp in zip(
         items, langs, analysed, intent_probs, sent_probs, strict=True
     ):
-        is_spam, spam_score, spam_reasons = spam.judge(item, a, ip.get("spam", 0.0))
+        spam_p = ip.get("spam", 0.0) if plugged["intent"] else spam.model_probability(ip, intent.PRIORS)
+        is_spam, spam_score, spam_reasons = spam.judge(item, a, spam_p)
         intent_label, intent_score, intent_reasons = intent.judge(a, ip, is_spam, blend=not plugged["intent"])
-        sent_label, sent_score, sent_reasons = sentiment.judge(a, sp, blend=not plugged["sentiment"], intent=intent_label)
+        sent_label, sent_score, sent_reasons = sentiment.judge(
+            a, sp, blend=not plugged["sentiment"], intent=intent_label
+        )
         urg, urg_reasons = urgency.judge(item, a, intent_label, is_spam)
         needs, reply_reasons = reply.judge(a, intent_label, urg, is_spam)
         infl, infl_reasons = influence.judge(item)

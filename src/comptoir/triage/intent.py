@@ -27,11 +27,18 @@ _BOOSTS: tuple[tuple[str, str, float], ...] = (
 
 # Share of each intent in the inbound messages of a care desk (the model is trained with balanced classes).
 PRIORS: dict[str, float] = {
-    "complaint": 0.45, "request": 0.25, "praise": 0.08, "feedback": 0.1, "other": 0.08, "spam": 0.04,
+    "complaint": 0.45,
+    "request": 0.25,
+    "praise": 0.08,
+    "feedback": 0.1,
+    "other": 0.08,
+    "spam": 0.04,
 }
 TEMPERATURE = 0.5
 _DETAILS = re.compile(r"\b[a-z]{0,4}[0-9][0-9 -]{5,}[0-9]\b")  # an order, account or booking number
-_POLITE_OPENING = re.compile(r"^(@user )*(bonjour|bonsoir|hello|hi|hey|salut|coucou|bjr|good (morning|afternoon|evening))\b")  # flattens the model's probabilities: it was trained off-domain (banking, assistants)
+_POLITE_OPENING = re.compile(
+    r"^(@user )*(bonjour|bonsoir|hello|hi|hey|salut|coucou|bjr|good (morning|afternoon|evening))\b"
+)  # flattens the model's probabilities: it was trained off-domain (banking, assistants)
 
 
 def judge(
@@ -54,13 +61,27 @@ def judge(
     problem = any(
         c in a.cues
         for c in (
-            "outage", "money", "unanswered", "problem", "legal_media", "leave_or_public", "vulnerable_safety",
+            "outage",
+            "money",
+            "unanswered",
+            "problem",
+            "legal_media",
+            "leave_or_public",
+            "vulnerable_safety",
             "duration",
         )
     )
     major = any(
         c in a.cues
-        for c in ("outage", "money", "unanswered", "legal_media", "leave_or_public", "vulnerable_safety", "duration")
+        for c in (
+            "outage",
+            "money",
+            "unanswered",
+            "legal_media",
+            "leave_or_public",
+            "vulnerable_safety",
+            "duration",
+        )
     )
     if "question" in a.cues and not major and a.negative < 2.0 and _POLITE_OPENING.match(a.norm):
         p["request"] *= 2.5
@@ -100,8 +121,17 @@ def judge(
     if _DETAILS.search(a.norm) and a.n_tokens <= 8:
         p["request"] *= 4.0
         reasons.append("gives a reference number → request")
-    actionable = ("outage", "money", "unanswered", "problem", "question", "legal_media", "leave_or_public",
-                  "vulnerable_safety", "duration")
+    actionable = (
+        "outage",
+        "money",
+        "unanswered",
+        "problem",
+        "question",
+        "legal_media",
+        "leave_or_public",
+        "vulnerable_safety",
+        "duration",
+    )
     if not any(c in a.cues for c in actionable):
         p["complaint"] *= 0.35
         p["request"] *= 0.4
@@ -114,6 +144,8 @@ def judge(
         reasons.append("no text")
     if is_spam:
         p["spam"] = max(p.values()) * 2
+    else:
+        p["spam"] = 0.0  # intent "spam" only when the noise judgement says so: the two never disagree
     total = sum(p.values())
     label = max(p, key=lambda k: p[k])
     score = p[label] / total

@@ -462,13 +462,37 @@ def _own_file_phrases(lang: str) -> dict[str, float]:
     return {term: value for term, value in _own_file(lang).items() if " " in term}
 
 
+# Pattern's French adjectives give polarities to very common, polysemous words ("sur", "tout", "dernier",
+# "premier", "presse"...): those are dropped unless one of our own lexicons scores them.
+COMMON_WORD_ZIPF = {"fr": 4.0}
+
+
+def _too_common(lang: str) -> frozenset[str]:
+    limit = COMMON_WORD_ZIPF.get(lang)
+    if limit is None:
+        return frozenset()
+    import wordfreq
+
+    from comptoir.triage.text import strip_accents
+
+    common = {
+        strip_accents(word)
+        for word, freq in wordfreq.get_frequency_dict(lang, "small").items()
+        if freq >= 10 ** (limit - 9)  # zipf = log10(frequency per billion words)
+    }
+    return frozenset(common)
+
+
 def _read_external(lang: str) -> dict[str, float]:
     name, factor = EXTERNAL[lang]
+    skip = _too_common(lang)
     table: dict[str, float] = {}
     for line in (LEXICON_DATA / name).read_text(encoding="utf-8").splitlines():
         if not line or line.startswith("#"):
             continue
         word, _, value = line.partition("\t")
+        if word.lower() in skip:
+            continue
         table[word.lower()] = float(value) * factor
     return table
 

@@ -6,6 +6,7 @@ Noise is never deleted: it is flagged, explained, and sinks to the bottom of the
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from comptoir.triage.features import Analysed
 from comptoir.triage.types import TriageInput
@@ -22,9 +23,26 @@ def gibberish(a: Analysed) -> bool:
     return odd >= max(2, len(words) // 2 + 1)
 
 
+CARE_CUES = ("problem", "outage", "money", "unanswered", "praise", "question")
+MODEL_ONLY_CAP = 0.45  # the model alone never calls noise a message that reports a problem, thanks or asks
+
+
+def model_probability(probs: Mapping[str, float], priors: Mapping[str, float]) -> float:
+    """The model's spam probability re-weighted by how rare noise is in a care inbox.
+
+    The classifier is trained with balanced classes, so its raw spam probability overstates noise; multiplying by
+    the priors and renormalising gives the probability for the inbox's real mix.
+    """
+    weighted = {k: probs.get(k, 0.0) * priors.get(k, 0.0) for k in priors}
+    total = sum(weighted.values())
+    return weighted.get("spam", 0.0) / total if total > 0 else 0.0
+
+
 def judge(item: TriageInput, a: Analysed, spam_probability: float) -> tuple[bool, float, tuple[str, ...]]:
     reasons: list[str] = []
     score = spam_probability
+    if any(c in a.cues for c in CARE_CUES):
+        score = min(score, MODEL_ONLY_CAP)
     if "spam" in a.cues:
         reasons.append(f'advert/contest cue "{a.cues["spam"]}"')
         score = max(score, 0.6 if (a.n_urls or a.is_retweet or "#" in a.text) else 0.45)
