@@ -67,6 +67,10 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/ui/admin/ack-rule-update", {"brand_id": "{b}", "rule_id": "{ack}", "name": "r2", "when": "out_of_hours"}),
     ("POST", "/ui/admin/routing-rule-update",
      {"brand_id": "{b}", "rule_id": "{rr}", "name": "r2", "target": '{"team_id": {team}, "assign": "load"}'}),
+    ("POST", "/ui/admin/apps",
+     {"brand_id": "{b}", "platform": "x", "name": "Matrix X", "consumer_key": "k", "consumer_secret": "s"}),
+    ("POST", "/ui/admin/app-update", {"brand_id": "{b}", "app_id": "{app}", "name": "Matrix app", "verify_token": "v2"}),
+    ("POST", "/ui/admin/app-delete", {"brand_id": "{b}", "app_id": "{app}"}),  # after app-update
     ("POST", "/ui/admin/agent-role", {"brand_id": "{b}", "agent_id": "{other}", "role": "agent"}),
     ("POST", "/ui/admin/agent-remove", {"brand_id": "{b}", "agent_id": "{other}"}),
 ]
@@ -108,8 +112,14 @@ def _ids(ws: Workspace, brand: int, agent: str) -> dict[str, int]:
     policy = create_policy(ws.runtime.db, brand, name=f"matrix-{agent}", targets={"first_response_minutes": 30})
     ack = acknowledgements.create_rule(ws.runtime.db, brand, f"matrix-{agent}", {"when": "first_contact"})
     rule = routing.create_rule(ws.runtime.db, brand, f"matrix-{agent}", {}, {"team_id": team})["id"]
+    from comptoir.channels.apps import create_platform_app
+
+    app = create_platform_app(
+        ws.runtime.db, ws.runtime.settings, platform="meta", name=f"matrix-{agent}",
+        secrets={"app_secret": "a", "verify_token": "v"}, brand_id=brand,
+    )["id"]
     return {"b": brand, "t": int(template), "k": int(token), "team": team, "ag": ws.agents[agent], "acc": account,
-            "pol": policy, "ack": ack, "rr": rule, "other": ws.agents["alice"]}
+            "pol": policy, "ack": ack, "rr": rule, "other": ws.agents["alice"], "app": app}
 
 
 def _message_id(ws: Workspace, conversation_id: int) -> int:

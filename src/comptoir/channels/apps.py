@@ -3,6 +3,12 @@
 A *platform app* is what the brand registered on the platform's developer site: for Meta the app secret
 (signs webhooks) and the verify token (subscription handshake); for X the consumer key and secret (CRC
 and webhook signatures). Its id is the ``<app>`` of ``/webhooks/<provider>/<app>``.
+
+An app belongs to one brand (``platform_apps.brand_id``: created, edited and deleted from that brand's
+administration screens, usable by that brand's accounts) or, without a brand, is shared: created with
+``comptoir platform-app create`` without ``--brand``, usable by every brand, managed from the command line.
+Secrets never leave this module in clear except to the connectors: listings say whether each one is set and,
+for a long secret, its last four characters.
 """
 
 from __future__ import annotations
@@ -12,12 +18,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, func, insert, or_, select, update
 
 from comptoir import clock
 from comptoir.channels.base import AccountCredentials, AppCredentials
 from comptoir.domain.enums import Platform
-from comptoir.errors import NotFound, ValidationFailed
+from comptoir.errors import Conflict, NotFound, ValidationFailed
 from comptoir.secrets import decrypt, decrypt_json, encrypt_json
 from comptoir.settings import Settings
 from comptoir.store import tables as t
@@ -36,6 +42,8 @@ REQUIRED_SECRETS: dict[str, tuple[str, ...]] = {
 }
 #: Which stored secret signs the provider's webhooks.
 SIGNING_SECRET: dict[str, str] = {"meta": "app_secret", "x": "consumer_secret"}
+#: A secret shorter than this is only said to be set (its last characters would give too much of it away).
+HINT_MIN_LENGTH = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +58,27 @@ def webhook_path(provider: str, app_id: int) -> str:
     return f"/webhooks/{provider}/{app_id}"
 
 
-def create_platform_app(
-    db: Database, settings: Settings, *, platform: str, name: str, secrets: dict[str, str]
-) -> dict[str, Any]:
-    """Store a platform app with its secrets encrypted; returns {"id", "webhook_path"}."""
+def _missing(platform: str, secrets: dict[str, str]) -> list[str]:
     required = REQUIRED_SECRETS.get(platform)
     if required is None:
         raise ValidationFailed(f"unknown platform {platform!r}: use meta or x", details={"field": "platform"})
-    missing = [key for key in required if not secrets.get(key)]
+    return [key for key in required if not secrets.get(key)]
+
+
+def create_platform_app(
+    db: Database,
+    settings: Settings,
+    *,
+    platform: str,
+    name: str,
+    secrets: dict[str, str],
+    brand_id: int | None = None,
+    actor: str = "cli",
+) -> dict[str, Any]:
+    """Store a platform app with its secrets encrypted; returns {"id", "webhook_path"}.
+
+    ``brand_id``: the brand that manages it (audited there as ``platform_app.created``); None: a shared app."""
+    missing = _missing(platform, secrets)
     if missing:
         raise ValidationFailed(
             f"a {platform} app needs {', '.join('--' + m.replace('_', '-') for m in missing)}",
@@ -65,11 +86,16 @@ def create_platform_app(
         )
     if not name.strip():
         raise ValidationFailed("a platform app needs a name", details={"field": "name"})
-    stored = {key: secrets[key] for key in required}
+    stored = {key: secrets[key] for key in REQUIRED_SECRETS[platform]}
     with db.transaction() as tx:
+        if brand_id is not None:
+            from comptoir.actions.admin import require_brand
+
+            require_brand(tx, brand_id)
         app_id = int(
             tx.conn.execute(
                 insert(t.platform_apps).values(
+                    brand_id=brand_id,
                     platform=platform,
                     name=name.strip(),
                     secrets_enc=encrypt_json(stored, settings),
@@ -77,7 +103,151 @@ def create_platform_app(
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
         )
+        if brand_id is not None:
+            from comptoir.actions import audit
+
+            audit.record(
+                tx,
+                brand_id=brand_id,
+                actor=actor,
+                action="platform_app.created",
+                data={"app_id": app_id, "platform": platform, "name": name.strip()},
+            )
     return {"id": app_id, "webhook_path": webhook_path(platform, app_id)}
+
+
+def _brand_app(tx: Any, brand_id: int, app_id: int) -> Any:
+    """The app, when the brand manages it (a shared app or another brand's is NotFound)."""
+    pa = t.platform_apps
+    row = tx.conn.execute(select(pa).where(pa.c.id == app_id, pa.c.brand_id == brand_id)).first()
+    if row is None:
+        raise NotFound(f"platform app {app_id} not found in this brand")
+    return row
+
+
+def update_platform_app(
+    db: Database,
+    settings: Settings,
+    brand_id: int,
+    app_id: int,
+    *,
+    name: str,
+    secrets: dict[str, str],
+    actor: str = "cli",
+) -> list[str]:
+    """Rename the brand's app and replace the secrets given (an empty or absent secret keeps the stored one).
+
+    Returns the names of the secrets replaced; audited ``platform_app.changed`` (names, never values)."""
+    if not name.strip():
+        raise ValidationFailed("a platform app needs a name", details={"field": "name"})
+    with db.transaction() as tx:
+        row = _brand_app(tx, brand_id, app_id)
+        stored = decrypt_json(row.secrets_enc, settings)
+        unknown = sorted(
+            key for key, value in secrets.items() if value and key not in REQUIRED_SECRETS[row.platform]
+        )
+        if unknown:
+            raise ValidationFailed(
+                f"a {row.platform} app has no secret {unknown[0]!r}",
+                details={"field": unknown[0], "allowed": list(REQUIRED_SECRETS[row.platform])},
+            )
+        replaced = sorted(key for key, value in secrets.items() if value and value != stored.get(key))
+        merged = stored | {key: secrets[key] for key in replaced}
+        tx.conn.execute(
+            update(t.platform_apps)
+            .where(t.platform_apps.c.id == app_id)
+            .values(name=name.strip(), secrets_enc=encrypt_json(merged, settings))
+        )
+        from comptoir.actions import audit
+
+        audit.record(
+            tx,
+            brand_id=brand_id,
+            actor=actor,
+            action="platform_app.changed",
+            data={
+                "app_id": app_id,
+                "name": {"before": row.name, "after": name.strip()},
+                "secrets_replaced": replaced,
+            },
+        )
+    return replaced
+
+
+def delete_platform_app(db: Database, brand_id: int, app_id: int, *, actor: str = "cli") -> None:
+    """Delete the brand's app; refused (Conflict, ``kind`` "in_use") while any account uses it."""
+    a = t.accounts
+    with db.transaction() as tx:
+        row = _brand_app(tx, brand_id, app_id)
+        users = tx.conn.execute(
+            select(a.c.brand_id, a.c.handle).where(a.c.app_id == app_id).order_by(a.c.id)
+        ).all()
+        if users:
+            mine = [str(u.handle) for u in users if u.brand_id == brand_id]
+            raise Conflict(
+                f"platform app {app_id} is used by {len(users)} account(s)"
+                + (f" ({', '.join(mine)})" if mine else "")
+                + ": give them another app, or archive or delete them, first",
+                details={"kind": "in_use", "accounts": len(users)},
+            )
+        tx.conn.execute(delete(t.platform_apps).where(t.platform_apps.c.id == app_id))
+        from comptoir.actions import audit
+
+        audit.record(
+            tx,
+            brand_id=brand_id,
+            actor=actor,
+            action="platform_app.deleted",
+            data={"app_id": app_id, "platform": row.platform, "name": row.name},
+        )
+
+
+def secret_hint(value: str | None) -> str | None:
+    """What may be shown of a stored secret: None when unset, "" when set, "…wxyz" for a long one."""
+    if not value:
+        return None
+    return "…" + value[-4:] if len(value) >= HINT_MIN_LENGTH else ""
+
+
+def list_platform_apps(db: Database, settings: Settings, brand_id: int) -> list[dict[str, Any]]:
+    """The apps a brand sees: its own (``managed``, with secret hints and how many accounts use them) and the
+    shared ones (read-only, secrets only said to be set)."""
+    pa, a = t.platform_apps, t.accounts
+    with db.read() as conn:
+        rows = conn.execute(
+            select(pa)
+            .where(or_(pa.c.brand_id == brand_id, pa.c.brand_id.is_(None)))
+            .order_by(pa.c.brand_id.is_(None), pa.c.id)
+        ).all()
+        used = {
+            int(r.app_id): int(r.n)
+            for r in conn.execute(
+                select(a.c.app_id, func.count().label("n"))
+                .where(a.c.app_id.in_([r.id for r in rows]), a.c.brand_id == brand_id)
+                .group_by(a.c.app_id)
+            )
+        }
+    apps = []
+    for row in rows:
+        managed = row.brand_id is not None
+        stored = decrypt_json(row.secrets_enc, settings)
+        secrets = []
+        for key in REQUIRED_SECRETS.get(row.platform, ()):
+            hint = secret_hint(stored.get(key))
+            secrets.append({"key": key, "set": hint is not None, "hint": (hint or "") if managed else ""})
+        apps.append(
+            {
+                "id": int(row.id),
+                "platform": row.platform,
+                "name": row.name,
+                "webhook": webhook_path(row.platform, int(row.id)),
+                "created_at": row.created_at,
+                "managed": managed,
+                "secrets": secrets,
+                "accounts": used.get(int(row.id), 0),
+            }
+        )
+    return apps
 
 
 def _load_app(db: Database, settings: Settings, app_id: int) -> PlatformApp | None:
@@ -111,6 +281,11 @@ class AppCache:
             return cached[1]
         return None
 
+    def forget(self, app_id: int) -> None:
+        """Drop the cached app (after its secrets changed or it was deleted)."""
+        with self._lock:
+            self._items.pop(app_id, None)
+
     def get(self, db: Database, settings: Settings, app_id: int) -> PlatformApp | None:
         now = time.monotonic()
         with self._lock:
@@ -123,11 +298,21 @@ class AppCache:
         return app
 
 
-def require_app_for(db: Database, settings: Settings, app_id: int, platform: Platform) -> None:
-    """``account create --app``: the app exists and serves the account's platform."""
+def require_app_for(
+    db: Database, settings: Settings, app_id: int, platform: Platform, *, brand_id: int | None = None
+) -> None:
+    """``account create --app``: the app exists and serves the account's platform; with ``brand_id``, it is
+    also that brand's app or a shared one (another brand's app does not exist for it)."""
     app = _load_app(db, settings, app_id)
     if app is None:
         raise NotFound(f"platform app {app_id} does not exist")
+    if brand_id is not None:
+        with db.read() as conn:
+            owner = conn.execute(
+                select(t.platform_apps.c.brand_id).where(t.platform_apps.c.id == app_id)
+            ).scalar()
+        if owner not in (None, brand_id):
+            raise NotFound(f"platform app {app_id} does not exist")
     expected = PROVIDER_OF.get(platform)
     if expected != app.platform:
         raise ValidationFailed(

@@ -21,6 +21,11 @@ def platform_app_create(
     consumer_secret: str | None = typer.Option(
         None, "--consumer-secret", help="X: the consumer (API) secret."
     ),
+    brand: int | None = typer.Option(
+        None,
+        "--brand",
+        help="The brand that manages the app (in its admin screens); none: shared by every brand.",
+    ),
 ) -> None:
     """Create a platform app; prints {"id": ..., "webhook_path": "/webhooks/<platform>/<id>"}."""
     runtime = build_runtime()
@@ -34,7 +39,12 @@ def platform_app_create(
     emit(
         guarded(
             lambda: create_platform_app(
-                runtime.db, runtime.settings, platform=platform.strip().lower(), name=name, secrets=secrets
+                runtime.db,
+                runtime.settings,
+                platform=platform.strip().lower(),
+                name=name,
+                secrets=secrets,
+                brand_id=brand,
             )
         )
     )

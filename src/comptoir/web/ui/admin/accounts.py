@@ -67,7 +67,7 @@ async def account_create(
         if app is None and PROVIDER_OF.get(chosen) and access_token.strip():
             raise FormError("app", f"a {platform} account with an access token needs its platform app")
         if app is not None:
-            require_app_for(runtime.db, runtime.settings, app, chosen)
+            require_app_for(runtime.db, runtime.settings, app, chosen, brand_id=brand)
         family = _kind(kind, region)
         try:
             admin.create_account(

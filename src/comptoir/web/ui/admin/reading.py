@@ -6,10 +6,11 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
 from comptoir.actions.corrections import corrections_for_brand
-from comptoir.channels.apps import webhook_path
+from comptoir.channels.apps import list_platform_apps
+from comptoir.runtime import Runtime
 from comptoir.store import tables as t
 from comptoir.store.db import Database
 from comptoir.web.ui.admin.forms import compact_json
@@ -23,7 +24,7 @@ CALENDAR_EXAMPLE = {
 
 
 def _accounts(conn: Connection, brand_id: int) -> dict[str, Any]:
-    a = t.accounts
+    a, pa = t.accounts, t.platform_apps
     return {
         "accounts": conn.execute(
             select(
@@ -40,10 +41,10 @@ def _accounts(conn: Connection, brand_id: int) -> dict[str, Any]:
             .where(a.c.brand_id == brand_id)
             .order_by(a.c.kind, a.c.platform, a.c.handle)
         ).all(),
-        "apps": conn.execute(
-            select(t.platform_apps.c.id, t.platform_apps.c.platform, t.platform_apps.c.name).order_by(
-                t.platform_apps.c.id
-            )
+        "apps": conn.execute(  # the brand's apps and the shared ones, never another brand's
+            select(pa.c.id, pa.c.platform, pa.c.name)
+            .where(or_(pa.c.brand_id == brand_id, pa.c.brand_id.is_(None)))
+            .order_by(pa.c.id)
         ).all(),
     }
 
@@ -100,24 +101,6 @@ def _routing(conn: Connection, brand_id: int) -> dict[str, Any]:
     return _ordered(t.routing_rules, "routing_rules")(conn, brand_id) | {"teams": _teams(conn, brand_id)}
 
 
-def _apps(conn: Connection, brand_id: int) -> dict[str, Any]:
-    pa = t.platform_apps
-    return {
-        "apps": [
-            {
-                "id": row.id,
-                "platform": row.platform,
-                "name": row.name,
-                "webhook": webhook_path(row.platform, row.id),
-                "created_at": row.created_at,
-            }
-            for row in conn.execute(
-                select(pa.c.id, pa.c.platform, pa.c.name, pa.c.created_at).order_by(pa.c.id)
-            )
-        ]
-    }
-
-
 def _brands(conn: Connection, brand_id: int) -> dict[str, Any]:
     return {
         "brand_rows": conn.execute(
@@ -138,12 +121,12 @@ READERS: dict[str, Callable[[Connection, int], dict[str, Any]]] = {
     "calendar": _calendar,
     "policies": _ordered(t.sla_policies, "policies"),
     "ack-rules": _ordered(t.ack_rules, "rules"),
-    "apps": _apps,
 }
 
 
-def section_data(db: Database, section: str, brand_id: int) -> dict[str, Any]:
+def section_data(runtime: Runtime, section: str, brand_id: int) -> dict[str, Any]:
     """What the page of ``section`` shows for ``brand_id``."""
+    db = runtime.db
     data: dict[str, Any] = {}
     reader = READERS.get(section)
     if reader is not None:
@@ -151,6 +134,8 @@ def section_data(db: Database, section: str, brand_id: int) -> dict[str, Any]:
             data = reader(conn, brand_id)
     if section == "triage":
         data["triage"] = triage_settings(db, brand_id)
+    elif section == "apps":
+        data["apps"] = list_platform_apps(db, runtime.settings, brand_id)
     return data
 
 

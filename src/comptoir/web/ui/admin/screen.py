@@ -39,8 +39,11 @@ def redirect(request: Request, url: str) -> Response:
 
 
 def _error_kind(error: ComptoirError) -> str:
-    if isinstance(error, FormError):
-        return str(error.details.get("kind"))
+    """Which translated message the page shows: the error's own ``kind`` (a FormError's, or an action's
+    refusal that names one), else the generic conflict or invalid message."""
+    kind = error.details.get("kind") if isinstance(error.details, dict) else None
+    if isinstance(error, FormError) or isinstance(kind, str):
+        return str(kind)
     return "conflict" if isinstance(error, Conflict) else "invalid"
 
 
@@ -53,7 +56,7 @@ async def render(
     error: ComptoirError | None = None,
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    data = await run_in_threadpool(section_data, runtime_of(request).db, section, brand_id)
+    data = await run_in_threadpool(section_data, runtime_of(request), section, brand_id)
     status = 200
     if error is not None:
         status = 409 if isinstance(error, Conflict) else 400
