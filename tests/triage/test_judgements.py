@@ -139,7 +139,8 @@ def test_huge_and_repetitive_inputs_stay_bounded(judge: Judge) -> None:
     assert flood.sentiment == "negative" and 0 <= flood.priority <= 100
     repeated = judge("Plus d'internet ! " * 3000)
     assert repeated.sentiment == "negative" and repeated.urgency == "high"
-    assert judge("x" * 1_000_000).intent == "other"
+    letters = judge("x" * 1_000_000)  # gibberish: noise or nothing to act on, never a care intent
+    assert letters.intent in ("other", "spam") and letters.priority <= 10
 
 
 @pytest.mark.parametrize("text", ["ok I'll try that", "d'accord je vais essayer", "@Delta yep"])

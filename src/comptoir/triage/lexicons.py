@@ -380,6 +380,8 @@ def phrase_index(lang: str) -> dict[str, list[tuple[tuple[str, ...], str, float]
     for phrase, value in table.items():
         parts = tuple(phrase.split())
         index.setdefault(parts[0], []).append((parts, phrase, value))
+    for candidates in index.values():
+        candidates.sort(key=lambda item: -len(item[0]))  # "honte a vous" before "honte a"
     return index
 
 
