@@ -83,9 +83,13 @@ def judge(
             "duration",
         )
     )
-    if "question" in a.cues and not major and a.negative < 2.0 and _POLITE_OPENING.match(a.norm):
+    polite_ask = "question" in a.cues and not major and a.negative < 2.0 and _POLITE_OPENING.match(a.norm)
+    if polite_ask:
         p["request"] *= 2.5
         reasons.append("polite question without a major problem → request")
+    if "question" in a.cues and not problem:
+        p["complaint"] *= 0.5
+        reasons.append("a question that reports no problem → request rather than complaint")
     if a.negative >= a.positive + 2.0 and p["request"] > p["complaint"]:
         p["complaint"] *= 1.8
         reasons.append("strongly negative → complaint rather than request")
@@ -96,8 +100,9 @@ def judge(
     if concrete:
         p["praise"] *= 0.3
         p["other"] *= 0.5
-        p["request"] *= 0.4
         p["feedback"] *= 0.6
+        if not polite_ask:  # a minor problem asked about politely stays a request
+            p["request"] *= 0.4
     if "praise" in a.cues and not problem and a.negative < a.positive:
         p["complaint"] *= 0.4
     if not problem and "question" not in a.cues:
