@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from comptoir import clock
 from comptoir.actions import audit
 from comptoir.domain.enums import AccountKind, ConversationStatus, Direction, Platform, Visibility
-from comptoir.errors import NotFound, ValidationFailed
+from comptoir.errors import AccountNotFound, NotFound, ValidationFailed
 from comptoir.events import Event, publish_on_commit
 from comptoir.sla.calendar import BusinessCalendar
 from comptoir.sla.clocks import ConversationEvent, SlaEvaluation, evaluate_clocks, message_event, status_event
@@ -47,23 +47,53 @@ class StoredPolicy:
 # -- administration ----------------------------------------------------------------------------------
 
 
+def _calendar_condition(brand_id: int, account_id: int | None) -> Any:
+    c = t.calendars
+    return (c.c.brand_id == brand_id) & (
+        c.c.account_id.is_(None) if account_id is None else c.c.account_id == account_id
+    )
+
+
+def _require_account(tx: Tx, brand_id: int, account_id: int) -> None:
+    a = t.accounts
+    if tx.conn.execute(select(a.c.id).where(a.c.id == account_id, a.c.brand_id == brand_id)).first() is None:
+        raise AccountNotFound(f"account {account_id} not found in brand {brand_id}")
+
+
 def set_calendar(
     db: Database, brand_id: int, spec: dict[str, Any], account_id: int | None = None, *, actor: str = "cli"
 ) -> None:
-    """Set the brand's calendar (or one account's override). ``spec`` is the contract's calendar object."""
+    """Set the brand's calendar (or the own calendar of one of its accounts, which then replaces the brand's
+    for that account's conversations). ``spec`` is the contract's calendar object. The brand's live clocks
+    are re-evaluated by a queued job."""
     parse_calendar(spec)  # validate now, with a clear error
     c = t.calendars
     with db.transaction() as tx:
-        condition = (c.c.brand_id == brand_id) & (
-            c.c.account_id.is_(None) if account_id is None else c.c.account_id == account_id
-        )
-        tx.conn.execute(delete(c).where(condition))
+        if account_id is not None:
+            _require_account(tx, brand_id, account_id)
+        tx.conn.execute(delete(c).where(_calendar_condition(brand_id, account_id)))
         tx.conn.execute(
             insert(c).values(brand_id=brand_id, account_id=account_id, spec=spec, updated_at=clock.now())
         )
         audit.record(
             tx, brand_id=brand_id, actor=actor, action="sla.calendar.set", data={"account_id": account_id}
         )
+        queue_recompute(tx, brand_id)
+
+
+def clear_account_calendar(db: Database, brand_id: int, account_id: int, *, actor: str = "cli") -> bool:
+    """Remove an account's own calendar: its conversations follow the brand's calendar again (re-evaluated by a
+    queued job). Returns whether there was one; audited ``sla.calendar.cleared``."""
+    with db.transaction() as tx:
+        _require_account(tx, brand_id, account_id)
+        removed = tx.conn.execute(delete(t.calendars).where(_calendar_condition(brand_id, account_id))).rowcount
+        if not removed:
+            return False
+        audit.record(
+            tx, brand_id=brand_id, actor=actor, action="sla.calendar.cleared", data={"account_id": account_id}
+        )
+        queue_recompute(tx, brand_id)
+    return True
 
 
 def _conditions(data: dict[str, Any]) -> PolicyConditions:

@@ -77,13 +77,29 @@ def _people(conn: Connection, brand_id: int) -> dict[str, Any]:
 
 
 def _calendar(conn: Connection, brand_id: int) -> dict[str, Any]:
-    c = t.calendars
-    spec = conn.execute(
-        select(c.c.spec).where(c.c.brand_id == brand_id, c.c.account_id.is_(None))
-    ).scalar_one_or_none()
+    c, a = t.calendars, t.accounts
+    specs = {
+        row.account_id: row.spec
+        for row in conn.execute(select(c.c.account_id, c.c.spec).where(c.c.brand_id == brand_id))
+    }
+    brand_spec = specs.get(None)
+    accounts = conn.execute(
+        select(a.c.id, a.c.platform, a.c.handle)
+        .where(a.c.brand_id == brand_id)
+        .order_by(a.c.platform, a.c.handle)
+    ).all()
     return {
-        "calendar": compact_json(spec) if isinstance(spec, dict) else "",
+        "calendar": compact_json(brand_spec) if isinstance(brand_spec, dict) else "",
         "example": compact_json(CALENDAR_EXAMPLE),
+        "account_calendars": [
+            {
+                "id": int(row.id),
+                "platform": row.platform,
+                "handle": row.handle,
+                "calendar": compact_json(specs[row.id]) if isinstance(specs.get(row.id), dict) else "",
+            }
+            for row in accounts
+        ],
     }
 
 

@@ -1,4 +1,5 @@
-"""The brand's business calendar and its SLA policies (create, edit, reorder, delete)."""
+"""The brand's business calendar, its accounts' own calendars, and its SLA policies (create, edit, reorder,
+delete). Every change re-evaluates the brand's live clocks in a queued job (``actions.sla.queue_recompute``)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,48 @@ async def calendar_set(
         sla.set_calendar(db, brand, data, actor=agent.actor)
 
     return await change(request, agent, "calendar", brand, work, {"spec": spec})
+
+
+@router.post("/ui/admin/account-calendar")
+async def account_calendar_set(
+    request: Request,
+    brand_id: str = Form(""),
+    account_id: str = Form(""),
+    spec: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    """Give an account of the brand its own calendar: its conversations' clocks count its hours, not the brand's."""
+    brand = supervisor_in(agent, brand_id)
+    account = id_of(account_id, "account")
+    db = runtime_of(request).db
+
+    def work() -> None:
+        data = json_object(spec, "calendar")
+        if not data:
+            raise FormError("required", "the calendar is empty: start from the example")
+        sla.set_calendar(db, brand, data, account_id=account, actor=agent.actor)
+
+    return await change(
+        request, agent, "calendar", brand, work, {"account_spec": spec, "account_id": str(account)}
+    )
+
+
+@router.post("/ui/admin/account-calendar-delete")
+async def account_calendar_clear(
+    request: Request,
+    brand_id: str = Form(""),
+    account_id: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
+) -> Response:
+    """The account follows the brand's calendar again."""
+    brand = supervisor_in(agent, brand_id)
+    account = id_of(account_id, "account")
+    db = runtime_of(request).db
+
+    def work() -> None:
+        sla.clear_account_calendar(db, brand, account, actor=agent.actor)
+
+    return await change(request, agent, "calendar", brand, work, {})
 
 
 def policy_targets(form: dict[str, str]) -> dict[str, Any]:
