@@ -42,9 +42,12 @@ def serve(
     runtime = build_runtime()
     if runtime.db.is_sqlite or workers <= 1:
         from comptoir.web.app import create_app
+        from comptoir.web.gc_tuning import tune_gc_for_serving
 
+        app = create_app(runtime)
+        tune_gc_for_serving()
         uvicorn.run(
-            create_app(runtime),
+            app,
             host=host,
             port=port,
             log_level="warning",
