@@ -24,7 +24,7 @@ def cross_validate(
     examples: Sequence[Example], *, folds: int = 3, base_data_dir: Path | None = None, seed: int = 0
 ) -> dict[str, Any]:
     from comptoir.triage.analyze import analyze_with_model
-    from comptoir.triage.learning import CORRECTION_WEIGHT
+    from comptoir.triage.learning import correction_weights
     from comptoir.triage.train import base_examples, fit_examples, weights_for
 
     order = list(range(len(examples)))
@@ -35,7 +35,8 @@ def cross_validate(
         test_idx = set(order[k::folds])
         learned = [e for i, e in enumerate(examples) if i not in test_idx]
         test = [e for i, e in enumerate(examples) if i in test_idx]
-        weights = weights_for(base) + [CORRECTION_WEIGHT] * len(learned)
+        base_weights = weights_for(base)
+        weights = base_weights + correction_weights(base_weights, len(learned))
         bundle = fit_examples(base + learned, weights=weights, meta={"fold": k})
         with tempfile.TemporaryDirectory() as tmp:
             bundle.save(Path(tmp))
@@ -44,7 +45,11 @@ def cross_validate(
 
             model_mod.forget(Path(tmp))
         per_fold.append(evaluate(test, results))
-    summary: dict[str, Any] = {"folds": folds, "n": len(examples), "corrections_per_fold": len(examples) - len(examples) // folds}
+    summary: dict[str, Any] = {
+        "folds": folds,
+        "n": len(examples),
+        "corrections_per_fold": len(examples) - len(examples) // folds,
+    }
     for key in _KEYS:
         values = [m[key]["macro_f1"] for m in per_fold if key in m]
         if values:

@@ -22,7 +22,18 @@ from comptoir.triage.datasets import Example
 from comptoir.triage.evaluate import evaluate
 from comptoir.triage.types import INTENTS, SENTIMENTS, URGENCIES, TriageInput
 
-CORRECTION_WEIGHT = 6.0
+CORRECTION_WEIGHT = 6.0  # at least this weight per correction
+CORRECTION_SHARE = 0.2  # and together at least this share of the base data's total weight
+
+
+def correction_weights(base_weights: Sequence[float], corrections: int) -> list[float]:
+    """Weights of a brand's corrections: a few hundred corrections must count beside ~12,000 base examples."""
+    if corrections <= 0:
+        return []
+    per_item = max(CORRECTION_WEIGHT, CORRECTION_SHARE * sum(base_weights) / corrections)
+    return [per_item] * corrections
+
+
 ACTIVE_FILE = "ACTIVE"
 CACHE_SECONDS = 30.0
 
@@ -41,7 +52,11 @@ class Correction:
     message_id: str | None = None
 
     def __post_init__(self) -> None:
-        for value, allowed in ((self.intent, INTENTS), (self.sentiment, SENTIMENTS), (self.urgency, URGENCIES)):
+        for value, allowed in (
+            (self.intent, INTENTS),
+            (self.sentiment, SENTIMENTS),
+            (self.urgency, URGENCIES),
+        ):
             if value is not None and value not in allowed:
                 raise ValueError(f"label {value!r} not in {allowed}")
 
@@ -159,10 +174,13 @@ def train_brand_model(
     base = base_examples(base_data_dir)
     learned = [c.to_example() for c in train_part]
     examples = base + learned
-    weights = weights_for(base) + [CORRECTION_WEIGHT] * len(learned)
+    base_weights = weights_for(base)
+    weights = base_weights + correction_weights(base_weights, len(learned))
     test_examples = [c.to_example() for c in test_part]
 
-    candidate = fit_examples(examples, weights=weights, meta={"brand_id": brand_id, "corrections": len(learned)})
+    candidate = fit_examples(
+        examples, weights=weights, meta={"brand_id": brand_id, "corrections": len(learned)}
+    )
     root = brand_dir(brand_id, data_dir)
     version_dir = root / f"v{now().strftime('%Y%m%dT%H%M%S%f')}-{candidate.version}"
     candidate.save(version_dir)

@@ -43,12 +43,13 @@ class MessageIn(BaseModel):
     visibility: Literal["public", "private"] = "private"
     in_reply_to: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     thread_key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    attachments: Annotated[list[AttachmentIn], Field(max_length=50)] = []
+    # A factory, not ``= []``: pydantic deep-copies a mutable default for every message it validates.
+    attachments: Annotated[list[AttachmentIn], Field(max_length=50, default_factory=list)]
     direction: Literal["inbound", "outbound"] = "inbound"
     raw: Any = None
 
     def to_domain(self, account_id: int) -> InboundMessage:
-        author = self.author or AuthorIn(external_id="unknown")
+        author = self.author
         return InboundMessage(
             account_id=account_id,
             external_id=self.external_id,
@@ -58,16 +59,27 @@ class MessageIn(BaseModel):
                 name=author.name,
                 followers=author.followers,
                 verified=author.verified,
-            ),
+            )
+            if author is not None
+            else _UNKNOWN_AUTHOR,
             text=self.text,
             sent_at=clock.ensure_utc(self.sent_at) if self.sent_at else clock.now(),
-            visibility=Visibility(self.visibility),
+            visibility=_VISIBILITIES[self.visibility],
             in_reply_to=self.in_reply_to,
-            attachments=tuple(Attachment(**a.model_dump()) for a in self.attachments),
+            attachments=tuple(
+                Attachment(kind=a.kind, url=a.url, name=a.name, mime_type=a.mime_type, size=a.size)
+                for a in self.attachments
+            ),
             raw=self.raw,
-            direction=Direction(self.direction),
+            direction=_DIRECTIONS[self.direction],
             thread_key=self.thread_key,
         )
+
+
+# Plain lookups: calling an Enum class costs more than the rest of a message's conversion.
+_VISIBILITIES = {v.value: v for v in Visibility}
+_DIRECTIONS = {d.value: d for d in Direction}
+_UNKNOWN_AUTHOR = Author(external_id="unknown")  # frozen: one instance serves every message without one
 
 
 class Accepted(BaseModel):
