@@ -69,7 +69,9 @@ class MessageIn(BaseModel):
             attachments=tuple(
                 Attachment(kind=a.kind, url=a.url, name=a.name, mime_type=a.mime_type, size=a.size)
                 for a in self.attachments
-            ),
+            )
+            if self.attachments
+            else (),
             raw=self.raw,
             direction=_DIRECTIONS[self.direction],
             thread_key=self.thread_key,
