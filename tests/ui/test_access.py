@@ -51,6 +51,9 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/ui/admin/accounts", {"brand_id": "{b}", "platform": "email", "handle": "m@x.test", "kind": "care"}),
     ("POST", "/ui/admin/teams", {"brand_id": "{b}", "name": "Matrix team"}),
     ("POST", "/ui/admin/account-settings", {"brand_id": "{b}", "account_id": "{acc}", "kind": "care"}),
+    ("POST", "/ui/admin/account-archive", {"brand_id": "{b}", "account_id": "{acc}"}),
+    ("POST", "/ui/admin/account-restore", {"brand_id": "{b}", "account_id": "{acc}"}),  # after account-archive
+    ("POST", "/ui/admin/account-delete", {"brand_id": "{b}", "account_id": "{empty}"}),
     ("POST", "/ui/admin/team-members", {"brand_id": "{b}", "team_id": "{team}", "agent_id": "{ag}"}),
     ("POST", "/ui/admin/agents",
      {"brand_id": "{b}", "email": "m@x.test", "name": "M", "role": "agent", "password": "matrix password"}),
@@ -121,8 +124,12 @@ def _ids(ws: Workspace, brand: int, agent: str) -> dict[str, int]:
         ws.runtime.db, ws.runtime.settings, platform="meta", name=f"matrix-{agent}",
         secrets={"app_secret": "a", "verify_token": "v"}, brand_id=brand,
     )["id"]
+    from comptoir.actions.admin import create_account
+    from comptoir.domain.enums import Platform
+
+    empty = create_account(ws.runtime.db, brand_id=brand, platform=Platform.EMAIL, handle=f"empty-{agent}@x.test")["id"]
     return {"b": brand, "t": int(template), "k": int(token), "team": team, "ag": ws.agents[agent], "acc": account,
-            "pol": policy, "ack": ack, "rr": rule, "other": ws.agents["alice"], "app": app}
+            "pol": policy, "ack": ack, "rr": rule, "other": ws.agents["alice"], "app": app, "empty": empty}
 
 
 def _message_id(ws: Workspace, conversation_id: int) -> int:

@@ -1,4 +1,4 @@
-"""Administration actions: brands, accounts, API tokens, teams."""
+"""Administration actions: brands, accounts (archive, delete), API tokens, teams, agents."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from comptoir import clock
@@ -63,7 +63,7 @@ def create_account(
             require_brand(tx, brand_id)
             if redirect_to is not None:
                 target = tx.conn.execute(
-                    select(t.accounts.c.brand_id).where(t.accounts.c.id == redirect_to)
+                    select(t.accounts.c.brand_id).where(t.accounts.c.id == redirect_to, t.accounts.c.archived_at.is_(None))
                 ).first()
                 if target is None or target.brand_id != brand_id:
                     raise AccountNotFound(f"redirect target account {redirect_to} not found in this brand")
@@ -215,8 +215,6 @@ def change_agent_role(
     db: Database, brand_id: int, agent_id: int, role: str, *, by_id: int, by_role: str, actor: str = "cli"
 ) -> None:
     """Change an agent's role. Only an admin grants or withdraws the admin role; nobody changes their own."""
-    from sqlalchemy import update
-
     from comptoir.domain.enums import Role
 
     if role not in {r.value for r in Role}:
@@ -236,8 +234,6 @@ def change_agent_role(
 
 def remove_agent_from_brand(db: Database, brand_id: int, agent_id: int, *, by_id: int, actor: str = "cli") -> None:
     """Take the agent out of the brand: its teams there, and its open assignments there are released."""
-    from sqlalchemy import delete, update
-
     if agent_id == by_id:
         raise ValidationFailed("you cannot remove yourself from a brand", details={"kind": "self"})
     with db.transaction() as tx:
@@ -258,4 +254,111 @@ def remove_agent_from_brand(db: Database, brand_id: int, agent_id: int, *, by_id
         audit.record(
             tx, brand_id=brand_id, actor=actor, action="agent.brand_left",
             data={"agent_id": agent_id, "released_conversations": int(released or 0)},
+        )
+
+
+# -- archiving and deleting accounts --------------------------------------------------------------------
+
+
+def _account_row_in(tx: Tx, brand_id: int, account_id: int) -> Any:
+    row = tx.conn.execute(
+        select(t.accounts).where(t.accounts.c.id == account_id, t.accounts.c.brand_id == brand_id)
+    ).first()
+    if row is None:
+        raise AccountNotFound(f"account {account_id} not found in this brand")
+    return row
+
+
+def _refuse_if_redirected_to(tx: Tx, account_id: int, what: str) -> None:
+    """Customers must never be sent to an account that no longer takes messages."""
+    a = t.accounts
+    sources = tx.conn.execute(
+        select(a.c.handle).where(a.c.redirect_to == account_id, a.c.id != account_id).order_by(a.c.id)
+    ).all()
+    if sources:
+        handles = ", ".join(str(r.handle) for r in sources)
+        raise ValidationFailed(
+            f"cannot {what} account {account_id}: {handles} redirect(s) customers to it; change that first",
+            details={"kind": "redirected", "accounts": [str(r.handle) for r in sources]},
+        )
+
+
+def active_account_brand(conn_or_tx: Any, account_id: int) -> int | None:
+    """The brand of an account that takes new messages (None when it does not exist or is archived)."""
+    conn = conn_or_tx.conn if isinstance(conn_or_tx, Tx) else conn_or_tx
+    a = t.accounts
+    value = conn.execute(
+        select(a.c.brand_id).where(a.c.id == account_id, a.c.archived_at.is_(None))
+    ).scalar_one_or_none()
+    return int(value) if value is not None else None
+
+
+def archive_account(db: Database, brand_id: int, account_id: int, *, actor: str = "cli") -> None:
+    """Archive an account: it takes no new messages (ingestion and webhooks treat it as unknown) and is no longer
+    offered in pickers; its conversations and messages stay. Refused while another account redirects to it."""
+    with db.transaction() as tx:
+        row = _account_row_in(tx, brand_id, account_id)
+        if row.archived_at is not None:
+            return
+        _refuse_if_redirected_to(tx, account_id, "archive")
+        tx.conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(archived_at=clock.now()))
+        audit.record(
+            tx,
+            brand_id=brand_id,
+            actor=actor,
+            action="account.archived",
+            data={"account_id": account_id, "platform": row.platform, "handle": row.handle},
+        )
+
+
+def restore_account(db: Database, brand_id: int, account_id: int, *, actor: str = "cli") -> None:
+    """Take an archived account back into service."""
+    with db.transaction() as tx:
+        row = _account_row_in(tx, brand_id, account_id)
+        if row.archived_at is None:
+            return
+        tx.conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(archived_at=None))
+        audit.record(
+            tx,
+            brand_id=brand_id,
+            actor=actor,
+            action="account.restored",
+            data={"account_id": account_id, "platform": row.platform, "handle": row.handle},
+        )
+
+
+def account_history(conn_or_tx: Any, account_id: int) -> tuple[int, int]:
+    """How many conversations and messages an account holds."""
+    conn = conn_or_tx.conn if isinstance(conn_or_tx, Tx) else conn_or_tx
+    conversations = conn.execute(
+        select(func.count()).select_from(t.conversations).where(t.conversations.c.account_id == account_id)
+    ).scalar_one()
+    messages = conn.execute(
+        select(func.count()).select_from(t.messages).where(t.messages.c.account_id == account_id)
+    ).scalar_one()
+    return int(conversations), int(messages)
+
+
+def delete_account(db: Database, brand_id: int, account_id: int, *, actor: str = "cli") -> None:
+    """Delete an account that holds nothing: refused (Conflict, ``kind`` "has_history") when it has conversations
+    or messages — archive it instead — and while another account redirects to it. Its own calendar goes too."""
+    with db.transaction() as tx:
+        row = _account_row_in(tx, brand_id, account_id)
+        conversations, messages = account_history(tx, account_id)
+        if conversations or messages:
+            raise Conflict(
+                f"account {account_id} has {conversations} conversation(s) and {messages} message(s): "
+                "archive it instead, its history is kept",
+                details={"kind": "has_history", "conversations": conversations, "messages": messages},
+            )
+        _refuse_if_redirected_to(tx, account_id, "delete")
+        tx.conn.execute(delete(t.calendars).where(t.calendars.c.account_id == account_id))
+        tx.conn.execute(delete(t.thread_links).where(t.thread_links.c.account_id == account_id))
+        tx.conn.execute(delete(t.accounts).where(t.accounts.c.id == account_id))
+        audit.record(
+            tx,
+            brand_id=brand_id,
+            actor=actor,
+            action="account.deleted",
+            data={"account_id": account_id, "platform": row.platform, "handle": row.handle},
         )

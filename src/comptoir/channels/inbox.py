@@ -87,7 +87,8 @@ class AccountDirectory:
             with db.read() as conn:
                 rows = conn.execute(
                     select(a.c.id, a.c.brand_id, a.c.app_id, a.c.platform, a.c.external_id).where(
-                        tuple_(a.c.platform, a.c.external_id).in_(missing)
+                        tuple_(a.c.platform, a.c.external_id).in_(missing),
+                        a.c.archived_at.is_(None),  # an archived account takes no new messages
                     )
                 ).all()
             loaded = {

@@ -87,7 +87,7 @@ def _load_account(runtime: Runtime, account_id: int) -> Any:
     with runtime.db.read() as conn:
         row = conn.execute(
             select(a.c.id, a.c.brand_id, a.c.handle, a.c.settings).where(
-                a.c.id == account_id, a.c.platform == Platform.WEBCHAT.value
+                a.c.id == account_id, a.c.platform == Platform.WEBCHAT.value, a.c.archived_at.is_(None)
             )
         ).first()
         if row is None:

@@ -6,6 +6,7 @@ fields. Nothing is written unless the whole request is valid; the response is se
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
@@ -14,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from comptoir.actions.admin import get_account
+from comptoir.actions.admin import active_account_brand
 from comptoir.errors import (
     AccountNotFound,
     BatchTooLarge,
@@ -81,21 +82,33 @@ def parse_messages(body: bytes, max_batch: int) -> tuple[list[MessageIn], bool]:
         raise ValidationFailed(f"{len(errors)} invalid field(s)", details={"errors": errors[:50]}) from exc
 
 
+#: How long an account's brand is remembered: an archived or deleted account stops taking messages within this
+#: delay in every server process (at once in the process that archived it, which forgets it).
+ACCOUNT_CACHE_SECONDS = 30.0
+
+
 async def check_account(request: Request, runtime: Runtime, brand_id: int, account_id: int) -> None:
-    owners: dict[int, int] = request.app.state.account_brands
-    owner = owners.get(account_id)
-    if owner is None:
-        account = await run_in_threadpool(_load_account, runtime, account_id)
-        if account is not None:
-            owners[account_id] = owner = account
+    owners: dict[int, tuple[int, float]] = request.app.state.account_brands
+    cached = owners.get(account_id)
+    now = time.monotonic()
+    if cached is not None and cached[1] > now:
+        owner: int | None = cached[0]
+    else:
+        owner = await run_in_threadpool(_load_account, runtime, account_id)
+        if owner is not None:
+            if len(owners) > 100_000:
+                owners.clear()
+            owners[account_id] = (owner, now + ACCOUNT_CACHE_SECONDS)
+        else:
+            owners.pop(account_id, None)
     if owner != brand_id:
         raise AccountNotFound(f"account {account_id} not found")
 
 
 def _load_account(runtime: Runtime, account_id: int) -> int | None:
+    """The brand of the account, when it takes messages (an archived account is not found)."""
     with runtime.db.read() as conn:
-        account = get_account(conn, account_id)
-    return account.brand_id if account else None
+        return active_account_brand(conn, account_id)
 
 
 @router.post(

@@ -1,6 +1,13 @@
-"""Accounts of a brand: create one, change its family, region and redirection."""
+"""Accounts of a brand: create one; change its family, region and redirection; archive, restore or delete it.
+
+An account with conversations or messages is never deleted: it is *archived* (no new messages, not offered in
+pickers, its history kept) and can be restored. Only an account that holds nothing can be deleted.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -8,9 +15,9 @@ from sqlalchemy import select, update
 
 from comptoir.actions import admin, audit
 from comptoir.domain.enums import AccountKind, Platform
-from comptoir.errors import AccountNotFound, NotFound
+from comptoir.errors import AccountNotFound, NotFound, ValidationFailed
 from comptoir.store import tables as t
-from comptoir.web.ui.admin.forms import FormError, id_of, optional_int, required
+from comptoir.web.ui.admin.forms import FormError, as_form_error, id_of, optional_int, required
 from comptoir.web.ui.admin.screen import change, supervisor_in
 from comptoir.web.ui.base import acting_agent, runtime_of
 from comptoir.web.ui.people import CurrentAgent
@@ -120,10 +127,12 @@ async def account_settings(
             redirect = optional_int(redirect_to, "redirect_to")
             if redirect is not None:
                 found = tx.conn.execute(
-                    select(a.c.id).where(a.c.id == redirect, a.c.brand_id == brand)
+                    select(a.c.id).where(a.c.id == redirect, a.c.brand_id == brand, a.c.archived_at.is_(None))
                 ).first()
                 if found is None or redirect == target:
-                    raise FormError("redirect", f"account {redirect} is not another account of this brand")
+                    raise FormError(
+                        "redirect", f"account {redirect} is not another active account of this brand"
+                    )
             values = {"kind": kind, "region": region.strip() or None, "redirect_to": redirect}
             tx.conn.execute(update(a).where(a.c.id == target).values(**values))
             audit.record(
@@ -139,3 +148,54 @@ async def account_settings(
             )
 
     return await change(request, agent, "accounts", brand, work, {})
+
+
+def _forget(request: Request, account_id: int) -> None:
+    """This process's API ingestion stops taking the account's messages at once (others within its cache TTL)."""
+    owners = getattr(request.app.state, "account_brands", None)
+    if isinstance(owners, dict):
+        owners.pop(account_id, None)
+
+
+def _account_route(operation: Callable[..., None], doc: str) -> Any:
+    async def route(
+        request: Request,
+        brand_id: str = Form(""),
+        account_id: str = Form(""),
+        agent: CurrentAgent = Depends(acting_agent),
+    ) -> Response:
+        brand = supervisor_in(agent, brand_id)
+        account = id_of(account_id, "account")
+        db = runtime_of(request).db
+
+        def work() -> None:
+            try:
+                operation(db, brand, account, actor=agent.actor)
+            except ValidationFailed as exc:
+                raise as_form_error(exc) from exc
+            _forget(request, account)
+
+        return await change(request, agent, "accounts", brand, work, {})
+
+    route.__name__ = f"account_{operation.__name__.split('_')[0]}"
+    route.__doc__ = doc
+    return route
+
+
+router.add_api_route(
+    "/ui/admin/account-archive",
+    _account_route(admin.archive_account, "Archive: no new messages, not offered any more, history kept."),
+    methods=["POST"],
+)
+router.add_api_route(
+    "/ui/admin/account-restore",
+    _account_route(admin.restore_account, "Take an archived account back into service."),
+    methods=["POST"],
+)
+router.add_api_route(
+    "/ui/admin/account-delete",
+    _account_route(
+        admin.delete_account, "Delete an account that holds no conversation and no message (409 otherwise)."
+    ),
+    methods=["POST"],
+)

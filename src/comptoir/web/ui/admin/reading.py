@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, exists, func, or_, select
 
 from comptoir.actions.corrections import corrections_for_brand
 from comptoir.channels.apps import list_platform_apps
@@ -37,9 +37,14 @@ def _accounts(conn: Connection, brand_id: int) -> dict[str, Any]:
                 a.c.redirect_to,
                 a.c.app_id,
                 a.c.access_token_enc.is_not(None).label("has_token"),
+                a.c.archived_at,
+                or_(  # an account with history is archived, never deleted (both lookups use an index)
+                    exists().where(t.conversations.c.account_id == a.c.id),
+                    exists().where(t.messages.c.account_id == a.c.id),
+                ).label("has_history"),
             )
             .where(a.c.brand_id == brand_id)
-            .order_by(a.c.kind, a.c.platform, a.c.handle)
+            .order_by(a.c.archived_at.is_not(None), a.c.kind, a.c.platform, a.c.handle)
         ).all(),
         "apps": conn.execute(  # the brand's apps and the shared ones, never another brand's
             select(pa.c.id, pa.c.platform, pa.c.name)
@@ -85,7 +90,7 @@ def _calendar(conn: Connection, brand_id: int) -> dict[str, Any]:
     brand_spec = specs.get(None)
     accounts = conn.execute(
         select(a.c.id, a.c.platform, a.c.handle)
-        .where(a.c.brand_id == brand_id)
+        .where(a.c.brand_id == brand_id, a.c.archived_at.is_(None))
         .order_by(a.c.platform, a.c.handle)
     ).all()
     return {
