@@ -178,3 +178,11 @@ def test_enthusiastic_or_angry_customers_are_not_noise(judge: Judge, text: str) 
 def test_intent_spam_exactly_when_flagged_as_noise(judge: Judge, text: str) -> None:
     result = judge(text)
     assert (result.intent == "spam") == result.spam
+
+
+def test_french_sentiment_of_the_shipped_model_is_the_lexicon_alone(judge: Judge) -> None:
+    result = judge("Quelle honte, encore une coupure et personne ne répond")
+    assert result.sentiment == "negative"
+    assert any("lexicon alone" in reason for reason in result.reasons["sentiment"])
+    english = judge("What a shame, another outage and nobody answers")
+    assert not any("lexicon alone" in reason for reason in english.reasons["sentiment"])

@@ -76,7 +76,11 @@ def _judge_chunk(
         is_spam, spam_score, spam_reasons = spam.judge(item, a, spam_p)
         intent_label, intent_score, intent_reasons = intent.judge(a, ip, is_spam, blend=not plugged["intent"])
         sent_label, sent_score, sent_reasons = sentiment.judge(
-            a, sp, blend=not plugged["sentiment"], intent=intent_label
+            a,
+            sp,
+            blend=not plugged["sentiment"],
+            intent=intent_label,
+            weight=sentiment.model_weight(lang, shipped=model_dir is None),
         )
         urg, urg_reasons = urgency.judge(item, a, intent_label, is_spam)
         needs, reply_reasons = reply.judge(a, intent_label, urg, is_spam)
