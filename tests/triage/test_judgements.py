@@ -186,3 +186,10 @@ def test_french_sentiment_of_the_shipped_model_is_the_lexicon_alone(judge: Judge
     assert any("lexicon alone" in reason for reason in result.reasons["sentiment"])
     english = judge("What a shame, another outage and nobody answers")
     assert not any("lexicon alone" in reason for reason in english.reasons["sentiment"])
+
+
+@pytest.mark.parametrize(
+    "text", ["@someone Go Badgers!", "Caught in a chase, 25 to life.", "on verra bien demain"]
+)
+def test_no_cue_and_weak_model_is_not_asserted_as_a_complaint(judge: Judge, text: str) -> None:
+    assert judge(text).intent not in ("complaint", "request")

@@ -35,6 +35,7 @@ PRIORS: dict[str, float] = {
     "spam": 0.04,
 }
 TEMPERATURE = 0.5
+WEAK_EVIDENCE = 0.4  # below this, a complaint or request with no cue at all is not asserted
 _DETAILS = re.compile(r"\b[a-z]{0,4}[0-9][0-9 -]{5,}[0-9]\b")  # an order, account or booking number
 _POLITE_OPENING = re.compile(
     r"^(@user )*(bonjour|bonsoir|hello|hi|hey|salut|coucou|bjr|good (morning|afternoon|evening))\b"
@@ -154,5 +155,12 @@ def judge(
     total = sum(p.values())
     label = max(p, key=lambda k: p[k])
     score = p[label] / total
+    if (
+        label in ("complaint", "request")
+        and score < WEAK_EVIDENCE
+        and not any(c in a.cues for c in actionable)
+    ):
+        reasons.append(f"{label} only {score:.2f} with no problem or question cue → other")
+        label, score = "other", p["other"] / total
     reasons.insert(0, f"{label} {score:.2f}")
     return label, score, tuple(reasons)  # type: ignore[return-value]
