@@ -23,24 +23,24 @@ def _metrics(examples: list[ds.Example]) -> dict[str, Any]:
 
 def test_care_gold_dev(shared_data: Path) -> None:
     m = _metrics(ds.care_gold(shared_data / "care_gold_dev" / "care_gold_dev.csv"))
-    assert m["intent"]["macro_f1"] >= 0.52
+    assert m["intent"]["macro_f1"] >= 0.60
     assert m["needs_reply"]["macro_f1"] >= 0.74
     assert m["urgency"]["high_recall"] >= 0.90
-    assert m["sentiment"]["macro_f1"] >= 0.57
+    assert m["sentiment"]["macro_f1"] >= 0.62
     assert m["lang"]["fr_en_accuracy"] >= 0.99
 
 
 def test_umsab_sentiment(shared_data: Path) -> None:
-    assert _metrics(ds.umsab(shared_data, "fr"))["sentiment"]["macro_f1"] >= 0.51
+    assert _metrics(ds.umsab(shared_data, "fr"))["sentiment"]["macro_f1"] >= 0.58
     assert _metrics(ds.umsab(shared_data, "en"))["sentiment"]["macro_f1"] >= 0.60
 
 
 def test_complaints_social_media(shared_data: Path) -> None:
-    assert _metrics(ds.complaints(shared_data))["complaint"]["complaint_f1"] >= 0.62
+    assert _metrics(ds.complaints(shared_data))["complaint"]["complaint_f1"] >= 0.67
 
 
 def test_airline_sentiment(shared_data: Path) -> None:
-    assert _metrics(ds.airline(shared_data)[::2])["sentiment"]["macro_f1"] >= 0.60
+    assert _metrics(ds.airline(shared_data)[::2])["sentiment"]["macro_f1"] >= 0.65
 
 
 def test_language_accuracy_fr_en(shared_data: Path) -> None:
@@ -50,7 +50,7 @@ def test_language_accuracy_fr_en(shared_data: Path) -> None:
         *ds.umsab(shared_data, "en", "train"),
         *ds.umsab(shared_data, "en", "val"),
     ]
-    assert _metrics(examples)["lang"]["fr_en_accuracy"] >= 0.99
+    assert _metrics(examples)["lang"]["fr_en_accuracy"] >= 0.995
 
 
 def test_language_accuracy_on_three_word_snippets(shared_data: Path) -> None:
