@@ -78,6 +78,8 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/ui/admin/app-update", {"brand_id": "{b}", "app_id": "{app}", "name": "Matrix app", "verify_token": "v2"}),
     ("POST", "/ui/admin/app-delete", {"brand_id": "{b}", "app_id": "{app}"}),  # after app-update
     ("POST", "/ui/admin/agent-role", {"brand_id": "{b}", "agent_id": "{other}", "role": "agent"}),
+    ("POST", "/ui/admin/agent-disable", {"brand_id": "{b}", "agent_id": "{other}"}),
+    ("POST", "/ui/admin/agent-enable", {"brand_id": "{b}", "agent_id": "{other}"}),  # before agent-remove
     ("POST", "/ui/admin/agent-remove", {"brand_id": "{b}", "agent_id": "{other}"}),
 ]
 PUBLIC = {("GET", "/login"), ("POST", "/login")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -232,8 +233,38 @@ def change_agent_role(
         )
 
 
+def end_sessions(tx: Tx, agent_id: int) -> None:
+    """End every open workspace session of the agent: the next request with an older cookie must log in again."""
+    tx.conn.execute(
+        update(t.agents).where(t.agents.c.id == agent_id).values(session_version=t.agents.c.session_version + 1)
+    )
+
+
+def _revoke_tokens(tx: Tx, agent_id: int, brand_id: int | None = None) -> int:
+    """Revoke the agent's personal API tokens (in one brand, or all of them)."""
+    k = t.api_tokens
+    condition = (k.c.agent_id == agent_id) & k.c.revoked_at.is_(None)
+    if brand_id is not None:
+        condition = condition & (k.c.brand_id == brand_id)
+    return int(tx.conn.execute(update(k).where(condition).values(revoked_at=clock.now())).rowcount or 0)
+
+
+def _release(tx: Tx, agent_id: int, brand_ids: list[int]) -> int:
+    """Unassign the agent's unresolved conversations in those brands (the waiting queue takes them back)."""
+    c = t.conversations
+    return int(
+        tx.conn.execute(
+            update(c)
+            .where(c.c.brand_id.in_(brand_ids), c.c.assignee_id == agent_id, c.c.status != "resolved")
+            .values(assignee_id=None)
+        ).rowcount
+        or 0
+    )
+
+
 def remove_agent_from_brand(db: Database, brand_id: int, agent_id: int, *, by_id: int, actor: str = "cli") -> None:
-    """Take the agent out of the brand: its teams there, and its open assignments there are released."""
+    """Take the agent out of the brand: its teams there go, its open assignments there are released, its personal
+    API tokens of the brand are revoked and its open sessions end (it logs in again to see its other brands)."""
     if agent_id == by_id:
         raise ValidationFailed("you cannot remove yourself from a brand", details={"kind": "self"})
     with db.transaction() as tx:
@@ -242,19 +273,75 @@ def remove_agent_from_brand(db: Database, brand_id: int, agent_id: int, *, by_id
         tx.conn.execute(
             delete(t.team_members).where(t.team_members.c.agent_id == agent_id, t.team_members.c.team_id.in_(team_ids))
         )
-        c = t.conversations
-        released = tx.conn.execute(
-            update(c)
-            .where(c.c.brand_id == brand_id, c.c.assignee_id == agent_id, c.c.status != "resolved")
-            .values(assignee_id=None)
-        ).rowcount
+        released = _release(tx, agent_id, [brand_id])
         tx.conn.execute(
             delete(t.agent_brands).where(t.agent_brands.c.agent_id == agent_id, t.agent_brands.c.brand_id == brand_id)
         )
+        revoked = _revoke_tokens(tx, agent_id, brand_id)
+        end_sessions(tx, agent_id)
         audit.record(
-            tx, brand_id=brand_id, actor=actor, action="agent.brand_left",
-            data={"agent_id": agent_id, "released_conversations": int(released or 0)},
+            tx,
+            brand_id=brand_id,
+            actor=actor,
+            action="agent.brand_left",
+            data={"agent_id": agent_id, "released_conversations": released, "revoked_tokens": revoked},
         )
+
+
+def set_agent_disabled(
+    db: Database,
+    brand_id: int,
+    agent_id: int,
+    disabled: bool,
+    *,
+    by_id: int,
+    by_role: str,
+    by_brands: Collection[int],
+    actor: str = "cli",
+) -> None:
+    """Disable an agent (no login, its sessions end at once, its personal API tokens are revoked, it is offline
+    and its unresolved conversations are released) or enable it again (it logs in with its password).
+
+    Nobody disables themselves; only an admin disables an admin; and an agent who also works for a brand the actor
+    does not (``by_brands``) is removed from this brand instead — a brand never decides for another one."""
+    from comptoir.domain.enums import Role
+
+    if agent_id == by_id:
+        raise ValidationFailed("you cannot disable your own account", details={"kind": "self"})
+    with db.transaction() as tx:
+        row = _agent_row_in(tx, brand_id, agent_id)
+        if row.role == Role.ADMIN.value and by_role != Role.ADMIN.value:
+            raise ValidationFailed("only an admin can disable or enable an admin", details={"kind": "admin_only"})
+        brands = sorted(
+            int(b)
+            for b in tx.conn.execute(
+                select(t.agent_brands.c.brand_id).where(t.agent_brands.c.agent_id == agent_id)
+            ).scalars()
+        )
+        if any(b not in by_brands for b in brands):
+            raise ValidationFailed(
+                f"agent {agent_id} also works for another brand: remove them from this brand instead",
+                details={"kind": "other_brands"},
+            )
+        current = tx.conn.execute(select(t.agents.c.disabled_at).where(t.agents.c.id == agent_id)).scalar_one()
+        if (current is not None) == disabled:
+            return
+        data: dict[str, Any] = {"agent_id": agent_id}
+        if disabled:
+            tx.conn.execute(
+                update(t.agents)
+                .where(t.agents.c.id == agent_id)
+                .values(disabled_at=clock.now(), availability="offline")
+            )
+            end_sessions(tx, agent_id)
+            data["revoked_tokens"] = _revoke_tokens(tx, agent_id)
+            data["released_conversations"] = _release(tx, agent_id, brands)
+        else:
+            tx.conn.execute(update(t.agents).where(t.agents.c.id == agent_id).values(disabled_at=None))
+        for brand in brands:
+            audit.record(
+                tx, brand_id=brand, actor=actor, action="agent.disabled" if disabled else "agent.enabled", data=data
+            )
 
 
 # -- archiving and deleting accounts --------------------------------------------------------------------

@@ -29,6 +29,11 @@ class TokenCache:
             return entry[0]
         return None
 
+    def clear(self) -> None:
+        """Forget every token (after tokens were revoked: they are refused at once in this process)."""
+        with self._lock:
+            self._entries.clear()
+
     def put(self, token: str, brand_id: int) -> None:
         with self._lock:
             if len(self._entries) > 10_000:

@@ -64,7 +64,8 @@ async def login(
     throttle.succeeded(email)
     await run_in_threadpool(record_login, db, agent, "agent.logged_in")
     redirect = RedirectResponse(safe_next(next), status_code=303)
-    write_session(request, redirect, new_session(agent.id))  # a new session and CSRF token at login
+    # A new session and CSRF token at login, valid until the agent's sessions are ended.
+    write_session(request, redirect, new_session(agent.id, agent.session_version))
     finish(request, redirect)
     return redirect
 

@@ -151,7 +151,10 @@ async def current_agent(request: Request) -> CurrentAgent:
         raise LoginRequired("log in first")
     agent = await run_in_threadpool(load_agent, runtime_of(request).db, agent_id)
     if agent is None:
-        raise LoginRequired("this session's agent no longer exists")
+        raise LoginRequired("this session's agent no longer exists or is disabled")
+    if session.get("v", 0) != agent.session_version:
+        # The agent's sessions were ended (removed from a brand, disabled) after this one was issued.
+        raise LoginRequired("this session has ended: log in again")
     request.scope["comptoir.agent"] = agent
     return agent
 

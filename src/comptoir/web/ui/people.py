@@ -25,6 +25,7 @@ class CurrentAgent:
     language: str | None
     brands: dict[int, str]
     team_ids: tuple[int, ...]
+    session_version: int = 0
 
     @property
     def brand_ids(self) -> list[int]:
@@ -109,9 +110,10 @@ def authenticate(db: Database, email: str, password: str) -> int | None:
 
 
 def load_agent(db: Database, agent_id: int) -> CurrentAgent | None:
+    """The agent who may use the workspace (None: unknown, without a password, or disabled)."""
     with db.read() as conn:
         row = conn.execute(select(t.agents).where(t.agents.c.id == agent_id)).first()
-        if row is None or row.password_hash is None:
+        if row is None or row.password_hash is None or row.disabled_at is not None:
             return None
         brands = {
             int(r.id): str(r.name)
@@ -135,6 +137,7 @@ def load_agent(db: Database, agent_id: int) -> CurrentAgent | None:
         language=row.language,
         brands=brands,
         team_ids=teams,
+        session_version=int(row.session_version or 0),
     )
 
 

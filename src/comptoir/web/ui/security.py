@@ -1,7 +1,8 @@
 """Passwords (argon2), the signed session cookie, CSRF tokens and login throttling.
 
 The session cookie is ``base64url(json).base64url(hmac_sha256)`` keyed from ``settings.secret_key``; it holds the
-agent id, the CSRF token and when it was issued. It is HttpOnly, SameSite=Lax, and Secure whenever the request came
+agent id, the CSRF token, when it was issued and the agent's session version at login (``agents.session_version``:
+bumping it ends every session of the agent at their next request). It is HttpOnly, SameSite=Lax, and Secure whenever the request came
 over HTTPS (or ``secure`` is forced).
 """
 
@@ -80,8 +81,9 @@ class SessionSigner:
         return data
 
 
-def new_session(agent_id: int | None) -> dict[str, Any]:
-    return {"a": agent_id, "c": secrets.token_urlsafe(24), "iat": int(time.time())}
+def new_session(agent_id: int | None, version: int = 0) -> dict[str, Any]:
+    """A session for ``agent_id`` (None: anonymous), valid while the agent's session version is ``version``."""
+    return {"a": agent_id, "c": secrets.token_urlsafe(24), "iat": int(time.time()), "v": version}
 
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:

@@ -1,4 +1,8 @@
-"""Teams and agents of a brand: create, membership, capacity and availability, role, removal."""
+"""Teams and agents of a brand: create, membership, capacity and availability, role, removal, disabling.
+
+Removing an agent from the brand and disabling an agent end their open sessions at once (``agents.session_version``
+is bumped; ``web.ui.base.current_agent`` refuses a cookie issued before).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from comptoir.actions import admin, audit
 from comptoir.domain.enums import Role
 from comptoir.errors import Conflict, NotFound, ValidationFailed
 from comptoir.store import tables as t
+from comptoir.web.auth import TokenCache
 from comptoir.web.ui.admin.forms import FormError, as_form_error, id_of, required
 from comptoir.web.ui.admin.screen import AVAILABILITY, change, supervisor_in
 from comptoir.web.ui.base import acting_agent, runtime_of
@@ -30,6 +35,20 @@ def agent_in_brand(conn: Any, agent_id: int, brand_id: int) -> bool:
         ).first()
         is not None
     )
+
+
+def _forget_tokens(request: Request) -> None:
+    """The agent's revoked API tokens are refused at once in this process (other processes within 30 s)."""
+    cache = getattr(request.app.state, "token_cache", None)
+    if isinstance(cache, TokenCache):
+        cache.clear()
+
+
+def _disabled(db: Any, agent_id: int) -> bool:
+    with db.read() as conn:
+        return (
+            conn.execute(select(t.agents.c.disabled_at).where(t.agents.c.id == agent_id)).scalar() is not None
+        )
 
 
 @router.post("/ui/admin/teams")
@@ -146,6 +165,8 @@ async def agent_settings(
             raise FormError("capacity", "capacity: a whole number from 0 to 1000")
         if availability not in AVAILABILITY:
             raise FormError("choice", f"availability: one of {', '.join(AVAILABILITY)}")
+        if availability != "offline" and _disabled(db, target):
+            raise FormError("disabled", "a disabled agent stays offline: enable them first")
         with db.transaction() as tx:
             tx.conn.execute(
                 update(t.agents)
@@ -204,5 +225,48 @@ async def agent_remove(
             admin.remove_agent_from_brand(db, brand, target, by_id=agent.id, actor=agent.actor)
         except ValidationFailed as exc:
             raise as_form_error(exc) from exc
+        _forget_tokens(request)
 
     return await change(request, agent, "agents", brand, work, {})
+
+
+def _disable_route(disabled: bool) -> Any:
+    async def route(
+        request: Request,
+        brand_id: str = Form(""),
+        agent_id: str = Form(""),
+        agent: CurrentAgent = Depends(acting_agent),
+    ) -> Response:
+        brand = supervisor_in(agent, brand_id)
+        target = id_of(agent_id, "agent")
+        db = runtime_of(request).db
+
+        def work() -> None:
+            try:
+                admin.set_agent_disabled(
+                    db,
+                    brand,
+                    target,
+                    disabled,
+                    by_id=agent.id,
+                    by_role=agent.role,
+                    by_brands=agent.brand_ids,
+                    actor=agent.actor,
+                )
+            except ValidationFailed as exc:
+                raise as_form_error(exc) from exc
+            _forget_tokens(request)
+
+        return await change(request, agent, "agents", brand, work, {})
+
+    route.__name__ = "agent_disable" if disabled else "agent_enable"
+    route.__doc__ = (
+        "Disable an agent of this brand only: no login, sessions ended, tokens revoked, work released."
+        if disabled
+        else "Let a disabled agent log in again."
+    )
+    return route
+
+
+router.add_api_route("/ui/admin/agent-disable", _disable_route(True), methods=["POST"])
+router.add_api_route("/ui/admin/agent-enable", _disable_route(False), methods=["POST"])

@@ -71,7 +71,9 @@ def _people(conn: Connection, brand_id: int) -> dict[str, Any]:
         members.setdefault(int(row.team_id), []).append(int(row.agent_id))
     return {
         "agents": conn.execute(
-            select(ag.c.id, ag.c.name, ag.c.email, ag.c.role, ag.c.capacity, ag.c.availability)
+            select(
+                ag.c.id, ag.c.name, ag.c.email, ag.c.role, ag.c.capacity, ag.c.availability, ag.c.disabled_at
+            )
             .join(ab, ab.c.agent_id == ag.c.id)
             .where(ab.c.brand_id == brand_id)
             .order_by(ag.c.name)
