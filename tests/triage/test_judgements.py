@@ -193,3 +193,16 @@ def test_french_sentiment_of_the_shipped_model_is_the_lexicon_alone(judge: Judge
 )
 def test_no_cue_and_weak_model_is_not_asserted_as_a_complaint(judge: Judge, text: str) -> None:
     assert judge(text).intent not in ("complaint", "request")
+
+
+def test_a_courteous_complaint_is_not_positive(judge: Judge) -> None:
+    result = judge(
+        "@airline thanks, she did her best, but we are stuck overnight in Dallas and the flight is cancelled"
+    )
+    assert result.intent == "complaint" and result.sentiment != "positive"
+
+
+def test_html_entities_are_decoded() -> None:
+    from comptoir.triage.text import normalise
+
+    assert normalise("@x fish &amp; chips &gt; 3") == "@user fish & chips > 3"

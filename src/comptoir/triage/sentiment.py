@@ -89,6 +89,9 @@ def judge(
     if blend and intent in ("complaint", "request") and courteous and calm:
         p["neutral"] = max(p["neutral"], p["negative"] * 1.05)
         reasons.append("problem reported courteously → neutral")
+    if blend and intent == "complaint" and max(p, key=lambda k: p[k]) == "positive":
+        p["positive"], p["neutral"] = p["neutral"], p["positive"]
+        reasons.append("a complaint is at best neutral")
     total = sum(p.values()) or 1.0
     label = max(p, key=lambda k: p[k])
     score = p[label] / total

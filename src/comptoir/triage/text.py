@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -32,8 +33,9 @@ def clip(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Lower case, accents stripped, URLs → ' url ', mentions → ' @user ', letters repeated 3+ times once."""
-    text = clip(text).translate(_APOSTROPHES)
+    """Lower case, accents stripped, HTML entities decoded ("&amp;" → "&"), URLs → ' url ', mentions → ' @user ',
+    letters repeated 3+ times once."""
+    text = html.unescape(clip(text)).translate(_APOSTROPHES)
     text = _URL.sub(" url ", text)
     text = _MENTION.sub(" @user ", text)
     text = _ELONGATED.sub(r"\1", strip_accents(text.lower()))
