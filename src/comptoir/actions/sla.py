@@ -60,12 +60,22 @@ def _require_account(tx: Tx, brand_id: int, account_id: int) -> None:
         raise AccountNotFound(f"account {account_id} not found in brand {brand_id}")
 
 
+def _recompute_live(tx: Tx, brand_id: int) -> None:
+    """Queue the brand's re-evaluation when it has live conversations (a new brand's calendar queues nothing)."""
+    c = t.conversations
+    live = tx.conn.execute(
+        select(c.c.id).where(c.c.brand_id == brand_id, c.c.status.in_(RECOMPUTED_STATUSES)).limit(1)
+    ).first()
+    if live is not None:
+        queue_recompute(tx, brand_id)
+
+
 def set_calendar(
     db: Database, brand_id: int, spec: dict[str, Any], account_id: int | None = None, *, actor: str = "cli"
 ) -> None:
     """Set the brand's calendar (or the own calendar of one of its accounts, which then replaces the brand's
     for that account's conversations). ``spec`` is the contract's calendar object. The brand's live clocks
-    are re-evaluated by a queued job."""
+    are re-evaluated by a queued job (when it has live conversations)."""
     parse_calendar(spec)  # validate now, with a clear error
     c = t.calendars
     with db.transaction() as tx:
@@ -78,7 +88,7 @@ def set_calendar(
         audit.record(
             tx, brand_id=brand_id, actor=actor, action="sla.calendar.set", data={"account_id": account_id}
         )
-        queue_recompute(tx, brand_id)
+        _recompute_live(tx, brand_id)
 
 
 def clear_account_calendar(db: Database, brand_id: int, account_id: int, *, actor: str = "cli") -> bool:
@@ -92,7 +102,7 @@ def clear_account_calendar(db: Database, brand_id: int, account_id: int, *, acto
         audit.record(
             tx, brand_id=brand_id, actor=actor, action="sla.calendar.cleared", data={"account_id": account_id}
         )
-        queue_recompute(tx, brand_id)
+        _recompute_live(tx, brand_id)
     return True
 
 
