@@ -31,6 +31,7 @@ def cross_validate(
     random.Random(seed).shuffle(order)
     base = base_examples(base_data_dir)
     per_fold: list[dict[str, Any]] = []
+    shipped: list[dict[str, Any]] = []  # the shipped model on the same unseen folds, for comparison
     for k in range(folds):
         test_idx = set(order[k::folds])
         learned = [e for i, e in enumerate(examples) if i not in test_idx]
@@ -45,6 +46,7 @@ def cross_validate(
 
             model_mod.forget(Path(tmp))
         per_fold.append(evaluate(test, results))
+        shipped.append(evaluate(test, analyze_with_model([TriageInput(text=e.text) for e in test], None)))
     summary: dict[str, Any] = {
         "folds": folds,
         "n": len(examples),
@@ -53,8 +55,15 @@ def cross_validate(
     for key in _KEYS:
         values = [m[key]["macro_f1"] for m in per_fold if key in m]
         if values:
-            summary[key] = {"macro_f1_mean": round(sum(values) / len(values), 4), "per_fold": values}
+            base_values = [m[key]["macro_f1"] for m in shipped if key in m]
+            summary[key] = {
+                "macro_f1_mean": round(sum(values) / len(values), 4),
+                "per_fold": values,
+                "shipped_macro_f1_mean": round(sum(base_values) / len(base_values), 4),
+            }
     recalls = [m["urgency"]["high_recall"] for m in per_fold if "urgency" in m]
     if recalls:
         summary["urgency"]["high_recall_mean"] = round(sum(recalls) / len(recalls), 4)
+        base_recalls = [m["urgency"]["high_recall"] for m in shipped if "urgency" in m]
+        summary["urgency"]["shipped_high_recall_mean"] = round(sum(base_recalls) / len(base_recalls), 4)
     return summary
