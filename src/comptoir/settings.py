@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     reopen_window_days: float = Field(
         7.0, description="A private message this soon after resolution reopens the conversation."
     )
+    follow_up_link_window_hours: float = Field(
+        72.0,
+        description="Hours after the brand's public reply during which a new private conversation of the same "
+        "person is linked to that public conversation (only when exactly one fits).",
+    )
     inprocess_workers: int = Field(
         1, description="Job-runner threads inside `comptoir serve` (SQLite always runs jobs in-process)."
     )

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from comptoir.actions import audit
 from comptoir.actions.contacts import upsert_contact
+from comptoir.actions.follow_up_links import link_follow_up
 from comptoir.actions.threading import ThreadDecision, conversation_of_message, thread_private, thread_public
 from comptoir.domain.enums import ConversationStatus, Direction, Visibility
 from comptoir.pipeline.ack_step import Acknowledge
@@ -103,7 +104,26 @@ class Thread:
         data: dict[str, object] = {"conversation_id": decision.conversation_id}
         if decision.merged:
             data["merged"] = list(decision.merged)
-        return StepResult(True, decision.reason, data)
+        reason = decision.reason
+        if (
+            decision.created
+            and ctx.visibility == Visibility.PRIVATE
+            and ctx.direction == Direction.INBOUND
+            and ctx.contact_id
+        ):
+            # A new private conversation may follow a public reply that invited it: link the two (see the module).
+            follow_up = link_follow_up(
+                ctx.tx,
+                brand_id=brand_id,
+                conversation_id=decision.conversation_id,
+                contact_id=ctx.contact_id,
+                message_id=ctx.message_id,
+                at=ctx.effective_at,
+                window=timedelta(hours=ctx.settings.follow_up_link_window_hours),
+            )
+            reason = f"{reason}; {follow_up.reason}"
+            data.update(follow_up.trail_data())
+        return StepResult(True, reason, data)
 
 
 @dataclass(frozen=True)
