@@ -44,12 +44,20 @@ PING_SECONDS = 10.0
 def _options(db: Database, brand_ids: list[int]) -> dict[str, Any]:
     with db.read() as conn:
         accounts = conn.execute(
-            select(t.accounts.c.id, t.accounts.c.platform, t.accounts.c.handle, t.accounts.c.brand_id)
+            select(
+                t.accounts.c.id,
+                t.accounts.c.platform,
+                t.accounts.c.handle,
+                t.accounts.c.brand_id,
+                t.accounts.c.archived_at,
+            )
             .where(t.accounts.c.brand_id.in_(brand_ids))
-            .order_by(t.accounts.c.handle)
+            .order_by(t.accounts.c.archived_at.is_not(None), t.accounts.c.handle)  # archived ones last
         ).all()
         teams = conn.execute(
-            select(t.teams.c.id, t.teams.c.name).where(t.teams.c.brand_id.in_(brand_ids)).order_by(t.teams.c.name)
+            select(t.teams.c.id, t.teams.c.name)
+            .where(t.teams.c.brand_id.in_(brand_ids))
+            .order_by(t.teams.c.name)
         ).all()
         agents = conn.execute(
             select(t.agents.c.id, t.agents.c.name)
@@ -128,7 +136,9 @@ async def inbox_rows(request: Request, agent: CurrentAgent = Depends(current_age
 
     def load() -> tuple[list[dict[str, Any]], int]:
         queries.ensure_search(db)
-        return queries.inbox(db, agent.id, agent.brand_ids, f), queries.count(db, agent.id, agent.brand_ids, f)
+        return queries.inbox(db, agent.id, agent.brand_ids, f), queries.count(
+            db, agent.id, agent.brand_ids, f
+        )
 
     rows, total = await run_in_threadpool(load)
     return Page(request, agent).render("_rows.html", rows=rows, total=total, now=clock.now())
@@ -136,7 +146,10 @@ async def inbox_rows(request: Request, agent: CurrentAgent = Depends(current_age
 
 @router.post("/ui/views")
 async def save_view(
-    request: Request, name: str = Form(...), query: str = Form(""), agent: CurrentAgent = Depends(acting_agent)
+    request: Request,
+    name: str = Form(...),
+    query: str = Form(""),
+    agent: CurrentAgent = Depends(acting_agent),
 ) -> Response:
     from urllib.parse import parse_qsl
 
@@ -149,7 +162,11 @@ async def save_view(
         with db.transaction() as tx:
             tx.conn.execute(
                 insert(t.saved_views).values(
-                    brand_id=brand_id, agent_id=agent.id, name=name, filters=f.as_params(), created_at=clock.now()
+                    brand_id=brand_id,
+                    agent_id=agent.id,
+                    name=name,
+                    filters=f.as_params(),
+                    created_at=clock.now(),
                 )
             )
             audit.record(tx, brand_id=brand_id, actor=agent.actor, action="view.saved", data={"name": name})

@@ -326,7 +326,11 @@ def case_details(db: Database, brand_id: int, conversation_id: int) -> dict[str,
         agents = conn.execute(
             select(t.agents.c.id, t.agents.c.name, t.agents.c.availability)
             .join(t.agent_brands, t.agent_brands.c.agent_id == t.agents.c.id)
-            .where(t.agent_brands.c.brand_id == brand_id)
+            .where(
+                t.agent_brands.c.brand_id == brand_id,
+                # disabled agents cannot be assigned; the current assignee stays listed so the menu shows them
+                or_(t.agents.c.disabled_at.is_(None), t.agents.c.id == row.assignee_id),
+            )
             .order_by(t.agents.c.name)
         ).all()
         teams = conn.execute(
