@@ -3,6 +3,7 @@ batch and for single messages, on SQLite and PostgreSQL (PostgreSQL's batch inse
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -187,4 +188,25 @@ def test_enqueue_many_stores_payloads_verbatim(runtime: Runtime) -> None:
     assert [(r[0], r[1], r[2], r[3], r[4], clock.from_storage(r[5])) for r in rows] == [
         *(("k", p, orjson.dumps(p).decode(), f"lock-{i}", "todo", NOW) for i, p in enumerate(payloads)),
         ("one", {"z": 2}, '{"z":2}', "lock-x", "todo", later),
+    ]
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_a_key_twice_in_one_batch_is_stored_and_queued_once_with_its_first_lock(runtime: Runtime) -> None:
+    brand = admin.create_brand(runtime.db, "Twice")
+    account = int(admin.create_account(runtime.db, brand_id=brand, platform=Platform.API, handle="t")["id"])
+    first, other, again = messages(account, "k", 3)
+    again = dataclasses.replace(again, external_id=first.external_id)  # same key, another thread lock
+    assert processing_lock(again) != processing_lock(first)
+    outcomes = ingest(runtime.db, [first, other, again])
+    assert [o.duplicate for o in outcomes] == [False, False, True]
+    assert outcomes[2].message_id == outcomes[0].message_id
+    j, m = t.jobs, t.messages
+    with runtime.db.read() as conn:
+        texts = conn.execute(sa.select(m.c.text).where(m.c.account_id == account).order_by(m.c.id)).scalars()
+        jobs = conn.execute(sa.select(j.c.payload, j.c.lock).order_by(j.c.id)).all()
+    assert list(texts) == [first.text, other.text]
+    assert [(r.payload["message_id"], r.lock) for r in jobs] == [
+        (outcomes[0].message_id, processing_lock(first)),
+        (outcomes[1].message_id, processing_lock(other)),
     ]

@@ -16,8 +16,9 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.dialects import sqlite
 
 from comptoir import clock
-from comptoir.domain.enums import DeliveryStatus, Direction, ProcessingState, Visibility
+from comptoir.domain.enums import DeliveryStatus, Direction, JobStatus, ProcessingState, Visibility
 from comptoir.domain.models import InboundMessage
+from comptoir.events import wake_workers_on_commit
 from comptoir.jobs.queue import enqueue_many
 from comptoir.store import tables as t
 from comptoir.store.db import Database, Tx
@@ -84,16 +85,31 @@ _RECORDSET_COLUMNS: tuple[tuple[str, str], ...] = (
     ("thread_key", "text"),
     ("raw", "text"),
     ("delivery_status", "text"),
+    ("lock", "text"),
 )
+# One statement stores the messages and queues the processing job of each one inserted (the job rows of
+# comptoir.jobs.queue.enqueue_many): ``r`` is the JSON document in order, ``ins`` the messages actually
+# inserted (a redelivery inserts nothing), and each of them gets one job with the lock of its first
+# occurrence in the document, jobs in message id order.
 _RECORDSET_SQL = (
-    "INSERT INTO messages (account_id, external_id, direction, visibility, author, text, attachments, "
-    "sent_at, received_at, in_reply_to, thread_key, raw, processing_state, delivery_status, "
+    "WITH r AS (SELECT * FROM ROWS FROM (json_to_recordset(%s::json) AS ("
+    + ", ".join(f"{n} {k}" for n, k in _RECORDSET_COLUMNS)
+    + ")) WITH ORDINALITY AS r("
+    + ", ".join(n for n, _ in _RECORDSET_COLUMNS)
+    + ", n)), "
+    "ins AS (INSERT INTO messages (account_id, external_id, direction, visibility, author, text, "
+    "attachments, sent_at, received_at, in_reply_to, thread_key, raw, processing_state, delivery_status, "
     "delivery_attempts) "
     "SELECT r.account_id, r.external_id, r.direction, r.visibility, r.author::json, r.text, "
     "r.attachments::json, r.sent_at, %s::timestamptz, r.in_reply_to, r.thread_key, r.raw::json, "
-    f"'{ProcessingState.RECEIVED.value}', r.delivery_status, 0 "
-    f"FROM json_to_recordset(%s::json) AS r({', '.join(f'{n} {k}' for n, k in _RECORDSET_COLUMNS)}) "
-    "ON CONFLICT (account_id, external_id) DO NOTHING RETURNING id, account_id, external_id"
+    f"'{ProcessingState.RECEIVED.value}', r.delivery_status, 0 FROM r ORDER BY r.n "
+    "ON CONFLICT (account_id, external_id) DO NOTHING RETURNING id, account_id, external_id), "
+    "queued AS (INSERT INTO jobs (kind, payload, lock, status, attempts, run_at, created_at) "
+    f"SELECT '{PROCESS_MESSAGE}', ('{{\"message_id\":' || ins.id || '}}')::json, f.lock, "
+    f"'{JobStatus.TODO.value}', 0, %s::timestamptz, %s::timestamptz FROM ins "
+    "JOIN (SELECT DISTINCT ON (account_id, external_id) account_id, external_id, lock FROM r "
+    "ORDER BY account_id, external_id, n) AS f USING (account_id, external_id) ORDER BY ins.id) "
+    "SELECT id, account_id, external_id FROM ins"
 )
 _SENT = DeliveryStatus.SENT.value
 
@@ -135,18 +151,24 @@ def _recordset_item(message: InboundMessage) -> dict[str, Any]:
         "thread_key": message.thread_key,
         "raw": _dumps(message.raw),
         "delivery_status": None if message.direction is Direction.INBOUND else _SENT,
+        "lock": processing_lock(message),
     }
 
 
 def _insert_recordset(
     tx: Tx, messages: Sequence[InboundMessage], received_at: Any
 ) -> dict[tuple[int, str], int]:
-    """PostgreSQL insert of any number of messages: one statement whose text never changes (parsed once),
-    the rows as one JSON document (serialised by orjson, read by ``json_to_recordset``) — far cheaper
-    than psycopg adapting one Python value at a time."""
+    """PostgreSQL: store any number of messages and queue their jobs in one statement whose text never
+    changes (parsed once), the rows as one JSON document (serialised by orjson, read by
+    ``json_to_recordset``) — far cheaper than psycopg adapting one Python value at a time, and one round
+    trip instead of two."""
     document = orjson.dumps([_recordset_item(m) for m in messages])
-    result = tx.conn.exec_driver_sql(_RECORDSET_SQL, (received_at, document.decode()))
-    return {(int(r[1]), str(r[2])): int(r[0]) for r in result}
+    queued_at = clock.now()
+    result = tx.conn.exec_driver_sql(_RECORDSET_SQL, (document.decode(), received_at, queued_at, queued_at))
+    inserted = {(int(r[1]), str(r[2])): int(r[0]) for r in result}
+    if inserted:
+        wake_workers_on_commit(tx)
+    return inserted
 
 
 def ingest(db: Database, messages: Sequence[InboundMessage]) -> list[IngestOutcome]:
@@ -160,8 +182,9 @@ def ingest_in(tx: Tx, messages: Sequence[InboundMessage]) -> list[IngestOutcome]
         return []
     received_at = clock.now()
     m = t.messages
-    if tx.conn.dialect.name == "postgresql":
-        inserted = _insert_recordset(tx, messages, received_at)
+    postgres = tx.conn.dialect.name == "postgresql"
+    if postgres:
+        inserted = _insert_recordset(tx, messages, received_at)  # jobs queued by the same statement
     else:
         rows = [_row(message, received_at) for message in messages]
         statement = (
@@ -192,10 +215,12 @@ def ingest_in(tx: Tx, messages: Sequence[InboundMessage]) -> list[IngestOutcome]
         if key in inserted and inserted[key] not in queued:
             message_id = inserted[key]
             queued.add(message_id)
-            jobs.append((PROCESS_MESSAGE, {"message_id": message_id}, processing_lock(message)))
+            if not postgres:
+                jobs.append((PROCESS_MESSAGE, {"message_id": message_id}, processing_lock(message)))
             outcomes.append(IngestOutcome(message.external_id, message_id, duplicate=False))
         else:
             message_id = inserted.get(key) or existing[key]
             outcomes.append(IngestOutcome(message.external_id, message_id, duplicate=True))
-    enqueue_many(tx, jobs)
+    if not postgres:
+        enqueue_many(tx, jobs)
     return outcomes
