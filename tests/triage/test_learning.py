@@ -12,8 +12,23 @@ from comptoir.triage import TriageInput, analyze
 from comptoir.triage.learning import Correction, active_model_dir, train_brand_model
 
 # A brand's own slang the default model cannot know: fans of the "Grobnik" console say "wazoo" to cheer.
-PRAISE = [f"grobnik wazoo {word}" for word in
-          ("today", "again", "tonight", "forever", "team", "yes", "friends", "crew", "always", "now", "ok", "go")]
+PRAISE = [
+    f"grobnik wazoo {word}"
+    for word in (
+        "today",
+        "again",
+        "tonight",
+        "forever",
+        "team",
+        "yes",
+        "friends",
+        "crew",
+        "always",
+        "now",
+        "ok",
+        "go",
+    )
+]
 
 
 @pytest.fixture
@@ -66,3 +81,28 @@ def test_holdout_split_is_reproducible_and_needs_data(data_dir: Path) -> None:
 def test_correction_labels_are_checked() -> None:
     with pytest.raises(ValueError):
         Correction(text="x", intent="angry")
+
+
+def test_a_brand_model_answers_an_identical_message_as_corrected(data_dir: Path) -> None:
+    """One correction of a repeated text is enough for that text (case, mentions and links aside)."""
+    repeated = "@Lumeo Le colis 4471 est bien arrivé chez le voisin http://t.co/x1"
+    before = analyze(TriageInput(text=repeated, brand_id="b4"))
+    fixed = Correction(text=repeated, intent="other", sentiment="neutral", urgency="low", needs_reply=False)
+    report = train_brand_model(
+        "b4", [*_praise(PRAISE[:8]), fixed], holdout=_praise(PRAISE[8:]), data_dir=data_dir
+    )
+    assert report.activated, report.reason
+    again = analyze(
+        TriageInput(text="@lumeo le colis 4471 est bien arrivé chez le voisin https://t.co/zz", brand_id="b4")
+    )
+    assert (again.intent, again.sentiment, again.urgency, again.needs_reply) == (
+        "other",
+        "neutral",
+        "low",
+        False,
+    )
+    assert "an agent corrected an identical message" in again.reasons["intent"]
+    # Another text, and another brand, are judged as before.
+    other = analyze(TriageInput(text="le colis 4471 n'est jamais arrivé", brand_id="b4"))
+    assert "an agent corrected an identical message" not in other.reasons["intent"]
+    assert analyze(TriageInput(text=repeated, brand_id="b5")).intent == before.intent

@@ -15,6 +15,7 @@ from comptoir.triage import (
     intent,
     language,
     lexicons,
+    memory,
     model,
     priority,
     reply,
@@ -27,6 +28,7 @@ from comptoir.triage.text import clip
 from comptoir.triage.types import INTENTS, SENTIMENTS, TriageInput, TriageResult
 
 BATCH = 256
+REMEMBERED = "an agent corrected an identical message"
 
 
 def load(model_dir: Path | None = None) -> None:
@@ -74,7 +76,14 @@ def _judge_chunk(
     ):
         spam_p = ip.get("spam", 0.0) if plugged["intent"] else spam.model_probability(ip, intent.PRIORS)
         is_spam, spam_score, spam_reasons = spam.judge(item, a, spam_p)
+        memo = memory.recall(bundle.meta, a.norm) if model_dir is not None else None
+        if memo and ("spam" in memo or "intent" in memo):
+            is_spam = bool(memo.get("spam", memo.get("intent") == "spam"))
+            spam_score, spam_reasons = float(is_spam), (REMEMBERED,)
         intent_label, intent_score, intent_reasons = intent.judge(a, ip, is_spam, blend=not plugged["intent"])
+        if memo and "intent" in memo and not is_spam:
+            intent_label, intent_score = memo["intent"], 1.0
+            intent_reasons = (f"{intent_label} 1.00", REMEMBERED)
         sent_label, sent_score, sent_reasons = sentiment.judge(
             a,
             sp,
@@ -82,8 +91,15 @@ def _judge_chunk(
             intent=intent_label,
             weight=sentiment.model_weight(lang, shipped=model_dir is None),
         )
+        if memo and "sentiment" in memo:
+            sent_label, sent_score = memo["sentiment"], 1.0
+            sent_reasons = (f"{sent_label} 1.00", REMEMBERED)
         urg, urg_reasons = urgency.judge(item, a, intent_label, is_spam)
+        if memo and "urgency" in memo:
+            urg, urg_reasons = memo["urgency"], (REMEMBERED,)
         needs, reply_reasons = reply.judge(a, intent_label, urg, is_spam)
+        if memo and "needs_reply" in memo:
+            needs, reply_reasons = bool(memo["needs_reply"]), (REMEMBERED,)
         infl, infl_reasons = influence.judge(item)
         prio, explanation = priority.compute(
             item,

@@ -25,6 +25,7 @@ def cross_validate(
 ) -> dict[str, Any]:
     from comptoir.triage.analyze import analyze_with_model
     from comptoir.triage.learning import correction_weights
+    from comptoir.triage.memory import META_KEY, build
     from comptoir.triage.train import base_examples, fit_examples, weights_for
 
     order = list(range(len(examples)))
@@ -38,7 +39,7 @@ def cross_validate(
         test = [e for i, e in enumerate(examples) if i in test_idx]
         base_weights = weights_for(base)
         weights = base_weights + correction_weights(base_weights, len(learned))
-        bundle = fit_examples(base + learned, weights=weights, meta={"fold": k})
+        bundle = fit_examples(base + learned, weights=weights, meta={"fold": k, META_KEY: build(learned)})
         with tempfile.TemporaryDirectory() as tmp:
             bundle.save(Path(tmp))
             results = analyze_with_model([TriageInput(text=e.text) for e in test], Path(tmp))

@@ -17,6 +17,7 @@ from typing import Any
 
 from comptoir.clock import now
 from comptoir.settings import get_settings
+from comptoir.triage import memory
 from comptoir.triage import model as model_mod
 from comptoir.triage.datasets import Example
 from comptoir.triage.evaluate import evaluate
@@ -179,7 +180,9 @@ def train_brand_model(
     test_examples = [c.to_example() for c in test_part]
 
     candidate = fit_examples(
-        examples, weights=weights, meta={"brand_id": brand_id, "corrections": len(learned)}
+        examples,
+        weights=weights,
+        meta={"brand_id": brand_id, "corrections": len(learned), memory.META_KEY: memory.build(learned)},
     )
     root = brand_dir(brand_id, data_dir)
     version_dir = root / f"v{now().strftime('%Y%m%dT%H%M%S%f')}-{candidate.version}"
