@@ -6,16 +6,18 @@ version in use. :func:`active_model_dir` is what the analysis uses to pick a bra
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from comptoir.clock import now
+from comptoir.errors import NotFound
 from comptoir.settings import get_settings
 from comptoir.triage import memory
 from comptoir.triage import model as model_mod
@@ -36,6 +38,7 @@ def correction_weights(base_weights: Sequence[float], corrections: int) -> list[
 
 
 ACTIVE_FILE = "ACTIVE"
+REPORT_FILE = "report.json"  # the BrandTrainingReport of a version, beside its model
 CACHE_SECONDS = 30.0
 
 
@@ -126,6 +129,61 @@ def _forget_active(brand_id: str, data_dir: Path | None) -> None:
         _cache.pop((brand_id, brand_dir(brand_id, data_dir)), None)
 
 
+def _point_active(brand_id: str, version: str, data_dir: Path | None) -> None:
+    """Make ``version`` the brand's active model (atomic rename); this process sees it at once."""
+    root = brand_dir(brand_id, data_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / (ACTIVE_FILE + ".tmp")
+    tmp.write_text(version + "\n", encoding="utf-8")
+    tmp.replace(root / ACTIVE_FILE)
+    _forget_active(brand_id, data_dir)
+
+
+def brand_versions(brand_id: str, data_dir: Path | None = None) -> list[dict[str, Any]]:
+    """The brand's trained versions, newest first: name, whether active, and the training report if recorded."""
+    root = brand_dir(brand_id, data_dir)
+    if not root.is_dir():
+        return []
+    active = active_model_dir(brand_id, data_dir)
+    out: list[dict[str, Any]] = []
+    for folder in sorted(root.iterdir(), key=lambda p: p.name, reverse=True):
+        if not (folder / model_mod.MODEL_FILE).is_file():
+            continue
+        report: dict[str, Any] = {}
+        try:
+            loaded = json.loads((folder / REPORT_FILE).read_text(encoding="utf-8"))
+            report = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            pass
+        out.append(
+            {"name": folder.name, "active": active is not None and folder.name == active.name, **report}
+        )
+    return out
+
+
+def activate_version(brand_id: str, version: str, data_dir: Path | None = None) -> Path:
+    """Use an earlier trained ``version`` of the brand again (a name from :func:`brand_versions`)."""
+    folder = brand_dir(brand_id, data_dir) / version
+    if (
+        not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*", version)
+        or not (folder / model_mod.MODEL_FILE).is_file()
+    ):
+        raise NotFound(f"brand {brand_id} has no model version {version!r}")
+    _point_active(brand_id, version, data_dir)
+    return folder
+
+
+def use_shipped_model(brand_id: str, data_dir: Path | None = None) -> bool:
+    """Clear the brand's ACTIVE pointer: its analysis uses the shipped model again (versions are kept).
+
+    Returns False when the brand already used the shipped model."""
+    pointer = brand_dir(brand_id, data_dir) / ACTIVE_FILE
+    existed = pointer.is_file()
+    pointer.unlink(missing_ok=True)
+    _forget_active(brand_id, data_dir)
+    return existed
+
+
 def _score(examples: Sequence[Example], model_dir: Path | None) -> float:
     """Mean macro-F1 over the judgements the corrections carry (intent, sentiment, urgency, spam)."""
     from comptoir.triage.analyze import analyze_with_model
@@ -193,15 +251,11 @@ def train_brand_model(
     candidate_score = _score(test_examples, version_dir)
     activated = candidate_score > active_score
     if activated:
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = root / (ACTIVE_FILE + ".tmp")
-        tmp.write_text(version_dir.name + "\n", encoding="utf-8")
-        tmp.replace(root / ACTIVE_FILE)
-        _forget_active(brand_id, data_dir)
+        _point_active(brand_id, version_dir.name, data_dir)
         reason = f"candidate {candidate_score:.3f} > active {active_score:.3f}: activated"
     else:
         reason = f"candidate {candidate_score:.3f} <= active {active_score:.3f}: kept the active model"
-    return BrandTrainingReport(
+    report = BrandTrainingReport(
         brand_id=brand_id,
         activated=activated,
         candidate_score=round(candidate_score, 4),
@@ -212,6 +266,8 @@ def train_brand_model(
         model_dir=str(version_dir),
         reason=reason,
     )
+    (version_dir / REPORT_FILE).write_text(json.dumps(asdict(report), indent=2) + "\n", encoding="utf-8")
+    return report
 
 
 def load_brand_model(brand_id: str, data_dir: Path | None = None) -> model_mod.TriageModel:
