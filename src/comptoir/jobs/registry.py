@@ -38,6 +38,7 @@ def load_handlers() -> dict[str, Handler]:
     import comptoir.jobs.escalation
     import comptoir.jobs.handlers
     import comptoir.jobs.sla_actions
-    import comptoir.jobs.sla_recompute  # noqa: F401
+    import comptoir.jobs.sla_recompute
+    import comptoir.jobs.triage_training  # noqa: F401
 
     return HANDLERS

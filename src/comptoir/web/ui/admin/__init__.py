@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from comptoir.web.ui.admin import accounts, agents, apps, pages, rules, service_levels
+from comptoir.web.ui.admin import accounts, agents, apps, pages, rules, service_levels, triage
 
 router = APIRouter(include_in_schema=False)
-for _module in (pages, accounts, agents, service_levels, rules, apps):
+for _module in (pages, accounts, agents, service_levels, rules, apps, triage):
     router.include_router(_module.router)

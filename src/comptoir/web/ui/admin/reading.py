@@ -163,7 +163,9 @@ def section_data(runtime: Runtime, section: str, brand_id: int) -> dict[str, Any
 
 
 def triage_settings(db: Database, brand_id: int) -> dict[str, Any]:
-    from comptoir.triage.learning import active_model_dir
+    """The shipped and active models, the corrections, the last training and the brand's trained versions."""
+    from comptoir.jobs.triage_training import FAILED, MIN_CORRECTIONS, TRAINED, pending_training
+    from comptoir.triage.learning import active_model_dir, brand_versions
     from comptoir.triage.model import SHIPPED_DIR
 
     shipped = "?"
@@ -171,8 +173,22 @@ def triage_settings(db: Database, brand_id: int) -> dict[str, Any]:
     if meta.is_file():
         shipped = str(json.loads(meta.read_text(encoding="utf-8")).get("version", "?"))
     active = active_model_dir(str(brand_id))
+    ae = t.audit_events
+    with db.read() as conn:
+        last = conn.execute(
+            select(ae.c.at, ae.c.action, ae.c.actor, ae.c.data)
+            .where(ae.c.brand_id == brand_id, ae.c.action.in_([TRAINED, FAILED]))
+            .order_by(ae.c.at.desc(), ae.c.id.desc())
+            .limit(1)
+        ).first()
     return {
         "shipped_version": shipped,
         "brand_model": active.name if active is not None else None,
         "corrections": len(corrections_for_brand(db, brand_id)),
+        "minimum": MIN_CORRECTIONS,
+        "pending": pending_training(db, brand_id),
+        "last": None
+        if last is None
+        else {"at": last.at, "failed": last.action == FAILED, "actor": last.actor, **dict(last.data or {})},
+        "versions": brand_versions(str(brand_id)),
     }
