@@ -81,11 +81,17 @@ ROUTES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/ui/admin/agent-disable", {"brand_id": "{b}", "agent_id": "{other}"}),
     ("POST", "/ui/admin/agent-enable", {"brand_id": "{b}", "agent_id": "{other}"}),  # before agent-remove
     ("POST", "/ui/admin/agent-remove", {"brand_id": "{b}", "agent_id": "{other}"}),
+    ("POST", "/ui/admin/triage-train", {"brand_id": "{b}"}),
+    ("POST", "/ui/admin/triage-revert", {"brand_id": "{b}"}),
+    ("POST", "/ui/admin/triage-activate", {"brand_id": "{b}", "version": "v1"}),
 ]
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
 SCOPED = [r for r in ROUTES if any(k in r[1] or k in str(r[2]) for k in ("{c}", "{t}", "{k}", "{b}", "{team}"))]
 #: Routes that need a public conversation or a redirecting account: brand-checked here, exercised in test_case_moves.
 NEEDS_SETUP = {"/c/{c}/private", "/c/{c}/link", "/c/{c}/redirect"}
+#: Triage model routes need 20 corrections, a trained version, and a model folder of the test's own (not the
+#: checkout's var/): brand-checked here, exercised in test_admin_triage.
+NEEDS_SETUP |= {"/ui/admin/triage-train", "/ui/admin/triage-revert", "/ui/admin/triage-activate"}
 
 
 def _fill(value: str, c: int, m: int, extra: dict[str, int] | None = None) -> str:
