@@ -167,3 +167,29 @@ def test_only_the_brands_supervisors_change_its_triage_model(ws: Workspace, mode
         "/ui/admin/triage-train", data={"brand_id": str(ws.a.id)}, follow_redirects=False
     )
     assert no_csrf.status_code == 403 and _jobs(ws) == 0
+
+
+def test_a_second_training_that_is_not_better_keeps_the_model_in_use(ws: Workspace, models: Path) -> None:
+    _correct(ws, MIN_CORRECTIONS)
+    client = ws.client("sue")
+    for _ in range(2):  # the same corrections twice: the second candidate scores the same, so it is not used
+        assert _post(client, "/ui/admin/triage-train", {"brand_id": str(ws.a.id)}).status_code == 303
+        Worker(ws.runtime).run_until_idle()
+    page = client.get(f"/ui/admin/triage?brand={ws.a.id}").text
+    assert "kept the model in use: the new one was not better" in page
+    versions = brand_versions(str(ws.a.id))
+    assert len(versions) == 2 and [v["active"] for v in versions] == [False, True]
+    assert versions[0]["activated"] is False and versions[0]["candidate_score"] <= versions[0]["active_score"]
+
+
+def test_a_training_that_cannot_run_says_so_on_the_page(ws: Workspace, models: Path) -> None:
+    from comptoir.jobs.queue import enqueue
+    from comptoir.jobs.triage_training import lock_of
+
+    _correct(ws, 2)
+    with ws.runtime.db.transaction() as tx:  # queued by hand: the page itself refuses below the minimum
+        enqueue(tx, TRAIN_JOB, {"brand_id": ws.a.id, "actor": "cli"}, lock=lock_of(ws.a.id))
+    Worker(ws.runtime).run_until_idle()
+    page = ws.client("sue").get(f"/ui/admin/triage?brand={ws.a.id}").text
+    assert "The training failed." in page and "training needs at least" in page
+    assert active_model_dir(str(ws.a.id)) is None
