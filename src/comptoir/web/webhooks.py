@@ -37,9 +37,11 @@ def _state(state: State) -> tuple[Runtime, AppCache, GroupCommitter]:
         return state.runtime, state.platform_apps, state.webhook_writer
     except AttributeError:
         state.platform_apps = AppCache()
-        # One writer: a group waits for the one being written, so groups are larger (the cost of a
-        # transaction is mostly per group: round trips, commit) and the server spends less per webhook.
-        state.webhook_writer = GroupCommitter(state.runtime.db, AccountDirectory(), writers=1)
+        # One writer, and 1 ms for a group to gather under concurrent load: the cost of a transaction is
+        # mostly per group (round trips, the commit), so larger groups cost less per webhook.
+        state.webhook_writer = GroupCommitter(
+            state.runtime.db, AccountDirectory(), writers=1, gather_seconds=0.001
+        )
         return state.runtime, state.platform_apps, state.webhook_writer
 
 
