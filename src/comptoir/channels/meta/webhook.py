@@ -9,6 +9,7 @@ from typing import Any
 
 from comptoir.channels.base import (
     AppCredentials,
+    ChannelEvent,
     HandshakeReply,
     IgnoredEvent,
     ParsedWebhook,
@@ -74,15 +75,21 @@ def _entry_time(entry: dict[str, Any]) -> datetime | None:
 
 
 def _run(
-    table: Mapping[str, Normaliser], event_type: str, ctx: EntryContext, item: dict[str, Any]
-) -> ParsedWebhook:
+    table: Mapping[str, Normaliser],
+    event_type: str,
+    ctx: EntryContext,
+    item: dict[str, Any],
+    events: list[ChannelEvent],
+    ignored: list[IgnoredEvent],
+) -> None:
     normaliser = table.get(event_type)
     if normaliser is None:
-        return ParsedWebhook(ignored=(IgnoredEvent(event_type, "unsupported event type"),))
+        ignored.append(IgnoredEvent(event_type, "unsupported event type"))
+        return
     try:
-        return ParsedWebhook(events=tuple(normaliser(ctx, item)))
-    except Ignore as ignored:
-        return ParsedWebhook(ignored=(IgnoredEvent(event_type, ignored.reason),))
+        events.extend(normaliser(ctx, item))
+    except Ignore as exc:
+        ignored.append(IgnoredEvent(event_type, exc.reason))
 
 
 def parse(body: bytes) -> ParsedWebhook:
@@ -94,7 +101,8 @@ def parse(body: bytes) -> ParsedWebhook:
     platform = OBJECT_PLATFORMS.get(obj)
     if platform is None:
         return ParsedWebhook(ignored=(IgnoredEvent(f"object.{obj}", "object not handled"),))
-    result = ParsedWebhook()
+    events: list[ChannelEvent] = []
+    ignored: list[IgnoredEvent] = []
     for index, entry in enumerate(require(data, "entry", list, "notification")):
         if not isinstance(entry, dict):
             raise InvalidWebhookPayload(f"entry[{index}] must be an object")
@@ -106,12 +114,12 @@ def parse(body: bytes) -> ParsedWebhook:
         for item in items:
             if not isinstance(item, dict):
                 raise InvalidWebhookPayload(f"entry[{index}].messaging[] must hold objects")
-            result += _run(MESSAGING_NORMALISERS, messaging_event_type(item), ctx, item)
+            _run(MESSAGING_NORMALISERS, messaging_event_type(item), ctx, item, events, ignored)
         for change in changes:
             if not isinstance(change, dict) or not isinstance(change.get("field"), str):
                 raise InvalidWebhookPayload(f"entry[{index}].changes[] must hold objects with a field")
-            result += _run(CHANGE_NORMALISERS, change_event_type(change), ctx, change)
-    return result
+            _run(CHANGE_NORMALISERS, change_event_type(change), ctx, change, events, ignored)
+    return ParsedWebhook(tuple(events), tuple(ignored))
 
 
 class MetaWebhookConnector:
