@@ -270,10 +270,15 @@ def main() -> None:
     with db.read() as conn:
         stored = conn.execute(sa.select(sa.func.count()).select_from(t.messages)).scalar_one()
         jobs = conn.execute(sa.select(sa.func.count()).select_from(t.jobs)).scalar_one()
+        # One group commit stamps one received_at on all its messages.
+        transactions = conn.execute(
+            sa.select(sa.func.count(sa.distinct(t.messages.c.received_at)))
+        ).scalar_one()
     accepted = out["comptoir"]["throughput"]["accepted"] + out["comptoir"]["fixed_rate"]["accepted"]
     out["comptoir"]["stored_messages"] = stored
     out["comptoir"]["queued_jobs"] = jobs
     out["comptoir"]["stored_minus_acknowledged"] = stored - accepted  # the warm-up's deliveries
+    out["comptoir"]["messages_per_transaction"] = round(stored / max(transactions, 1), 1)
     bare = subprocess.Popen([sys.executable, __file__, "--serve-bare", str(bare_port)])
     try:
         wait_port(bare_port)
