@@ -193,3 +193,21 @@ def test_inbox_filters_on_triage_and_hides_noise_unless_asked(env: Env) -> None:
     assert [c["noise"] for c in only] == [True]
     french = get("/api/v1/conversations?sort=recent&language=fr", headers=env.headers).json()["conversations"]
     assert [c["language"] for c in french] == ["fr"]
+
+
+def test_a_short_answer_after_the_brand_reply_is_judged_with_the_thread(env: Env) -> None:
+    env.post(message("t1", text="My parcel never arrived, can you check?"))
+    assert env.process() == 1
+    (conversation,) = env.client.get("/api/v1/conversations", headers=env.headers).json()["conversations"]
+    reply = env.client.post(
+        f"/api/v1/conversations/{conversation['id']}/replies",
+        json={"text": "Sorry about that! Could you send us your order number?"},
+        headers=env.headers,
+    )
+    assert reply.status_code == 202
+    env.post(message("t2", text="Order 4471-2231", sent_at="2026-11-20T10:05:00Z"))
+    env.process()  # the reply's delivery job and the new message
+    detail = env.client.get(f"/api/v1/conversations/{conversation['id']}", headers=env.headers).json()
+    answer = [m for m in detail["messages"] if m["direction"] == "inbound"][-1]
+    assert answer["triage"]["intent"] == "request"
+    assert any("answer to the brand" in r for r in answer["triage"]["reasons"]["intent"])

@@ -206,3 +206,23 @@ def test_html_entities_are_decoded() -> None:
     from comptoir.triage.text import normalise
 
     assert normalise("@x fish &amp; chips &gt; 3") == "@user fish & chips > 3"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["@Delta 0062395415777", "Order 4471-2231, delivered to 12 rue des Lilas", "jean.dupont@example.fr"],
+)
+def test_a_short_answer_to_the_brand_gives_details_and_is_a_request(judge: Judge, text: str) -> None:
+    from comptoir.triage import TriageInput, analyze
+
+    answered = analyze(TriageInput(text=text, after_brand_reply=True))
+    assert answered.intent == "request" and answered.needs_reply
+    assert any("answer to the brand" in r for r in answered.reasons["intent"])
+
+
+def test_after_the_brand_acknowledgements_and_problems_keep_their_intent(judge: Judge) -> None:
+    from comptoir.triage import TriageInput, analyze
+
+    assert analyze(TriageInput(text="ok I'll try that", after_brand_reply=True)).intent == "other"
+    still = analyze(TriageInput(text="still no internet since yesterday", after_brand_reply=True))
+    assert still.intent == "complaint"

@@ -1,7 +1,7 @@
 """The triage step: language, noise, sentiment, intent, urgency, influence and an explained priority.
 
-It reads the conversation's history (unanswered messages before this one, earlier conversations of the
-contact, identical texts from the same author in the last day) and hands everything to comptoir.triage.
+It reads the conversation's history (unanswered messages before this one, whether this one answers the brand's
+reply, earlier conversations of the contact, identical texts from the same author in the last day) and hands everything to comptoir.triage.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class Triage:
         m, c = t.messages, t.conversations
         conn = ctx.tx.conn
         unanswered = 0
+        last_reply = None
         if ctx.conversation_id is not None:
             last_reply = conn.execute(
                 select(func.max(m.c.id)).where(
@@ -76,6 +77,7 @@ class Triage:
                 previous_contacts=previous_contacts,
                 recent_identical_from_author=identical,
                 brand_id=str(ctx.account.brand_id),
+                after_brand_reply=last_reply is not None and unanswered == 0,
             )
         )
         ctx.triage = {

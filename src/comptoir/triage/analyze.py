@@ -80,7 +80,9 @@ def _judge_chunk(
         if memo and ("spam" in memo or "intent" in memo):
             is_spam = bool(memo.get("spam", memo.get("intent") == "spam"))
             spam_score, spam_reasons = float(is_spam), (REMEMBERED,)
-        intent_label, intent_score, intent_reasons = intent.judge(a, ip, is_spam, blend=not plugged["intent"])
+        intent_label, intent_score, intent_reasons = intent.judge(
+            a, ip, is_spam, blend=not plugged["intent"], after_brand_reply=item.after_brand_reply
+        )
         if memo and "intent" in memo and not is_spam:
             intent_label, intent_score = memo["intent"], 1.0
             intent_reasons = (f"{intent_label} 1.00", REMEMBERED)

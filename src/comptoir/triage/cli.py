@@ -67,6 +67,9 @@ def parse_line(line: str) -> tuple[str | None, TriageInput]:
     deadline = obj.get("seconds_left_before_deadline")
     if deadline is not None and (isinstance(deadline, bool) or not isinstance(deadline, int | float)):
         raise LineError("validation_error", "seconds_left_before_deadline must be a number", message_id)
+    after_reply = obj.get("after_brand_reply", False)
+    if not isinstance(after_reply, bool):
+        raise LineError("validation_error", "after_brand_reply must be true or false", message_id)
     item = TriageInput(
         text=text,
         id=message_id,
@@ -74,13 +77,16 @@ def parse_line(line: str) -> tuple[str | None, TriageInput]:
         visibility=visibility,
         author_followers=None if followers is None else _int(followers, "author.followers", message_id),
         author_verified=verified,
-        previous_unanswered_inbound=_int(obj.get("previous_unanswered_inbound"), "previous_unanswered_inbound",
-                                         message_id),
+        previous_unanswered_inbound=_int(
+            obj.get("previous_unanswered_inbound"), "previous_unanswered_inbound", message_id
+        ),
         previous_contacts=_int(obj.get("previous_contacts"), "previous_contacts", message_id),
-        recent_identical_from_author=_int(obj.get("recent_identical_from_author"),
-                                          "recent_identical_from_author", message_id),
+        recent_identical_from_author=_int(
+            obj.get("recent_identical_from_author"), "recent_identical_from_author", message_id
+        ),
         seconds_left_before_deadline=None if deadline is None else float(deadline),
         brand_id=str(obj["brand_id"]) if obj.get("brand_id") is not None else None,
+        after_brand_reply=after_reply,
     )
     return message_id, item
 
@@ -164,10 +170,18 @@ def _named_set(name: str, data_dir: Path) -> list[Any]:
 
 @app.command("eval")
 def eval_command(
-    path: Path | None = typer.Argument(None, help="Labelled file: care_gold_dev CSV format or JSONL with labels."),
-    dataset: str | None = typer.Option(None, help=f"A named shared set instead of a file: {', '.join(NAMED_SETS)}."),
-    data_dir: Path = typer.Option(DEFAULT_DATA_DIR, help="The shared data folder (env COMPTOIR_SHARED_DATA)."),
-    model_dir: Path | None = typer.Option(None, help="Model folder to evaluate (default: the shipped model)."),
+    path: Path | None = typer.Argument(
+        None, help="Labelled file: care_gold_dev CSV format or JSONL with labels."
+    ),
+    dataset: str | None = typer.Option(
+        None, help=f"A named shared set instead of a file: {', '.join(NAMED_SETS)}."
+    ),
+    data_dir: Path = typer.Option(
+        DEFAULT_DATA_DIR, help="The shared data folder (env COMPTOIR_SHARED_DATA)."
+    ),
+    model_dir: Path | None = typer.Option(
+        None, help="Model folder to evaluate (default: the shipped model)."
+    ),
     confusion: bool = typer.Option(True, help="Include confusion matrices."),
     cross_validate: int = typer.Option(
         0, help="Learning-loop simulation: k-fold CV of brand models trained on this set as corrections."
@@ -187,7 +201,9 @@ def eval_command(
     if cross_validate > 1:
         from comptoir.triage.crossval import cross_validate as run_cv
 
-        summary = run_cv(examples, folds=cross_validate, base_data_dir=data_dir if data_dir.is_dir() else None)
+        summary = run_cv(
+            examples, folds=cross_validate, base_data_dir=data_dir if data_dir.is_dir() else None
+        )
         typer.echo(json.dumps(summary, indent=2, sort_keys=True))
         return
     results = analyze_with_model([TriageInput(text=e.text) for e in examples], model_dir)
@@ -231,8 +247,12 @@ def _read_corrections(path: Path) -> list[Any]:
 @app.command()
 def train(
     data_dir: Path = typer.Option(DEFAULT_DATA_DIR, help="The shared data folder, read by path."),
-    out: Path | None = typer.Option(None, help="Where to write the model (default: the shipped model folder)."),
-    corrections: Path | None = typer.Option(None, help="JSONL of agent corrections (text + labels) for --brand."),
+    out: Path | None = typer.Option(
+        None, help="Where to write the model (default: the shipped model folder)."
+    ),
+    corrections: Path | None = typer.Option(
+        None, help="JSONL of agent corrections (text + labels) for --brand."
+    ),
     brand: str | None = typer.Option(None, help="Train this brand's model from --corrections or --from-db."),
     from_db: bool = typer.Option(False, "--from-db", help="Read --brand's corrections from the database."),
     holdout_fraction: float = typer.Option(0.3, help="Share of the corrections held out to compare models."),

@@ -35,6 +35,7 @@ PRIORS: dict[str, float] = {
     "spam": 0.04,
 }
 TEMPERATURE = 0.5
+SHORT_ANSWER_TOKENS = 15  # a reply to the brand this short usually gives the details the agent asked for
 WEAK_EVIDENCE = 0.4  # below this, a complaint or request with no cue at all is not asserted
 _DETAILS = re.compile(r"\b[a-z]{0,4}[0-9][0-9 -]{5,}[0-9]\b")  # an order, account or booking number
 _POLITE_OPENING = re.compile(
@@ -43,7 +44,12 @@ _POLITE_OPENING = re.compile(
 
 
 def judge(
-    a: Analysed, probs: dict[str, float], is_spam: bool, *, blend: bool = True
+    a: Analysed,
+    probs: dict[str, float],
+    is_spam: bool,
+    *,
+    blend: bool = True,
+    after_brand_reply: bool = False,
 ) -> tuple[Intent, float, tuple[str, ...]]:
     """``blend=False``: the probabilities come from a registered backend and are used as they are."""
     p: dict[str, float]
@@ -124,6 +130,10 @@ def judge(
             reasons.append(f'insult "{a.cues["insult"]}" without content → other')
     if a.positive > a.negative + 1.5 and not problem:
         p["praise"] *= 1.5
+    quiet = not any(c in a.cues for c in ("ack", "praise", "insult", "vent", "news", "spam"))
+    if after_brand_reply and not major and quiet and 0 < a.n_tokens <= SHORT_ANSWER_TOKENS:
+        p["request"] *= 2.5
+        reasons.append("short answer to the brand's message: details asked for → request")
     if _DETAILS.search(a.norm) and a.n_tokens <= 8:
         p["request"] *= 4.0
         reasons.append("gives a reference number → request")
@@ -155,11 +165,8 @@ def judge(
     total = sum(p.values())
     label = max(p, key=lambda k: p[k])
     score = p[label] / total
-    if (
-        label in ("complaint", "request")
-        and score < WEAK_EVIDENCE
-        and not any(c in a.cues for c in actionable)
-    ):
+    weak = score < WEAK_EVIDENCE and not any(c in a.cues for c in actionable)
+    if label in ("complaint", "request") and weak and not (after_brand_reply and label == "request"):
         reasons.append(f"{label} only {score:.2f} with no problem or question cue → other")
         label, score = "other", p["other"] / total
     reasons.insert(0, f"{label} {score:.2f}")

@@ -24,7 +24,8 @@ class TriageInput:
     (feeds the "repeated unanswered contact" urgency rule). ``previous_contacts``: earlier conversations of this
     author with the brand (feeds influence). ``recent_identical_from_author``: how many times the same author sent
     the same text recently (flood detection). ``seconds_left_before_deadline``: time left before the SLA
-    deadline, negative when overdue, ``None`` when no SLA applies.
+    deadline, negative when overdue, ``None`` when no SLA applies. ``after_brand_reply``: the message directly
+    follows the brand's reply in its conversation (a short one then usually gives the details the agent asked for).
     """
 
     text: str
@@ -38,6 +39,7 @@ class TriageInput:
     recent_identical_from_author: int = 0
     seconds_left_before_deadline: float | None = None
     brand_id: str | None = None
+    after_brand_reply: bool = False
 
 
 @dataclass(frozen=True, slots=True)
