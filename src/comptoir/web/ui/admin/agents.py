@@ -6,6 +6,7 @@ is bumped; ``web.ui.base.current_agent`` refuses a cookie issued before).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -184,6 +185,31 @@ async def agent_settings(
     return await change(request, agent, "agents", brand, work, {})
 
 
+async def _agent_action(
+    request: Request,
+    agent: CurrentAgent,
+    brand_id: str,
+    agent_id: str,
+    act: Callable[[Any, int, int], None],
+    *,
+    forget_tokens: bool = False,
+) -> Response:
+    """One supervisor action on an agent of the brand: ``act(db, brand, target)``; refusals become form errors."""
+    brand = supervisor_in(agent, brand_id)
+    target = id_of(agent_id, "agent")
+    db = runtime_of(request).db
+
+    def work() -> None:
+        try:
+            act(db, brand, target)
+        except ValidationFailed as exc:
+            raise as_form_error(exc) from exc
+        if forget_tokens:
+            _forget_tokens(request)
+
+    return await change(request, agent, "agents", brand, work, {})
+
+
 @router.post("/ui/admin/agent-role")
 async def agent_role(
     request: Request,
@@ -193,19 +219,15 @@ async def agent_role(
     agent: CurrentAgent = Depends(acting_agent),
 ) -> Response:
     """Change an agent's role (a supervisor cannot grant or withdraw admin; nobody changes their own)."""
-    brand = supervisor_in(agent, brand_id)
-    target = id_of(agent_id, "agent")
-    db = runtime_of(request).db
-
-    def work() -> None:
-        try:
-            admin.change_agent_role(
-                db, brand, target, role, by_id=agent.id, by_role=agent.role, actor=agent.actor
-            )
-        except ValidationFailed as exc:
-            raise as_form_error(exc) from exc
-
-    return await change(request, agent, "agents", brand, work, {})
+    return await _agent_action(
+        request,
+        agent,
+        brand_id,
+        agent_id,
+        lambda db, brand, target: admin.change_agent_role(
+            db, brand, target, role, by_id=agent.id, by_role=agent.role, actor=agent.actor
+        ),
+    )
 
 
 @router.post("/ui/admin/agent-remove")
@@ -216,18 +238,16 @@ async def agent_remove(
     agent: CurrentAgent = Depends(acting_agent),
 ) -> Response:
     """Remove an agent from this brand (not yourself): its teams and open assignments there go too."""
-    brand = supervisor_in(agent, brand_id)
-    target = id_of(agent_id, "agent")
-    db = runtime_of(request).db
-
-    def work() -> None:
-        try:
-            admin.remove_agent_from_brand(db, brand, target, by_id=agent.id, actor=agent.actor)
-        except ValidationFailed as exc:
-            raise as_form_error(exc) from exc
-        _forget_tokens(request)
-
-    return await change(request, agent, "agents", brand, work, {})
+    return await _agent_action(
+        request,
+        agent,
+        brand_id,
+        agent_id,
+        lambda db, brand, target: admin.remove_agent_from_brand(
+            db, brand, target, by_id=agent.id, actor=agent.actor
+        ),
+        forget_tokens=True,
+    )
 
 
 def _disable_route(disabled: bool) -> Any:
@@ -237,27 +257,23 @@ def _disable_route(disabled: bool) -> Any:
         agent_id: str = Form(""),
         agent: CurrentAgent = Depends(acting_agent),
     ) -> Response:
-        brand = supervisor_in(agent, brand_id)
-        target = id_of(agent_id, "agent")
-        db = runtime_of(request).db
-
-        def work() -> None:
-            try:
-                admin.set_agent_disabled(
-                    db,
-                    brand,
-                    target,
-                    disabled,
-                    by_id=agent.id,
-                    by_role=agent.role,
-                    by_brands=agent.brand_ids,
-                    actor=agent.actor,
-                )
-            except ValidationFailed as exc:
-                raise as_form_error(exc) from exc
-            _forget_tokens(request)
-
-        return await change(request, agent, "agents", brand, work, {})
+        return await _agent_action(
+            request,
+            agent,
+            brand_id,
+            agent_id,
+            lambda db, brand, target: admin.set_agent_disabled(
+                db,
+                brand,
+                target,
+                disabled,
+                by_id=agent.id,
+                by_role=agent.role,
+                by_brands=agent.brand_ids,
+                actor=agent.actor,
+            ),
+            forget_tokens=True,
+        )
 
     route.__name__ = "agent_disable" if disabled else "agent_enable"
     route.__doc__ = (
