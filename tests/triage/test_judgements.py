@@ -226,3 +226,27 @@ def test_after_the_brand_acknowledgements_and_problems_keep_their_intent(judge: 
     assert analyze(TriageInput(text="ok I'll try that", after_brand_reply=True)).intent == "other"
     still = analyze(TriageInput(text="still no internet since yesterday", after_brand_reply=True))
     assert still.intent == "complaint"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bonjour, je n'arrive pas à transférer ma ligne sur ma nouvelle box, comment je peux faire ?",
+        "I can't find where to add a second line to my plan, how do I do it?",
+    ],
+)
+def test_a_how_to_ask_without_a_major_problem_is_a_request(judge: Judge, text: str) -> None:
+    r = judge(text)
+    assert r.intent == "request"
+    assert any("how-to ask" in reason for reason in r.reasons["intent"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Comment je fais ? Plus d'internet depuis trois jours et personne ne répond",
+        "How do I get my money back? You charged me twice this month",
+    ],
+)
+def test_a_how_to_ask_about_a_major_problem_stays_a_complaint(judge: Judge, text: str) -> None:
+    assert judge(text).intent == "complaint"

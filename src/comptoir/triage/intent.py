@@ -38,6 +38,16 @@ TEMPERATURE = 0.5
 SHORT_ANSWER_TOKENS = 15  # a reply to the brand this short usually gives the details the agent asked for
 WEAK_EVIDENCE = 0.4  # below this, a complaint or request with no cue at all is not asserted
 _DETAILS = re.compile(r"\b[a-z]{0,4}[0-9][0-9 -]{5,}[0-9]\b")  # an order, account or booking number
+# A how-to ask: the author wants to do something and asks how (annotation convention: how-to, account changes and
+# asks for help with no major problem are requests, even when the author says they cannot manage it alone).
+_HOW_TO = re.compile(
+    r"\b(comment (faire|fait[- ]on|on fait|ont fait|je fais|je peux|puis[- ]je|dois[- ]je|proceder|faut[- ]il)"
+    r"|(je|on) fais? comment|que (dois[- ]je|faut[- ]il) faire|coup de main|(pouvez|pourriez)[- ]vous m'aider"
+    r"|aidez[- ]moi|besoin d'aide pour|est[- ]il possible de|quelle est la (procedure|demarche)"
+    r"|how (do|can|would|should) i|how to|what do i (need to )?do|(can|could) you help me|help me (find|with|to)"
+    r"|is it possible to|i('d| would) like to (know|change|cancel|add|upgrade|move|transfer)"
+    r"|i want to (change|close|cancel|add|upgrade|move|transfer|know))\b"
+)
 _POLITE_OPENING = re.compile(
     r"^(@user )*(bonjour|bonsoir|hello|hi|hey|salut|coucou|bjr|good (morning|afternoon|evening))\b"
 )  # flattens the model's probabilities: it was trained off-domain (banking, assistants)
@@ -94,6 +104,10 @@ def judge(
     if polite_ask:
         p["request"] *= 2.5
         reasons.append("polite question without a major problem → request")
+    how_to = _HOW_TO.search(a.norm)
+    if how_to and not major and a.negative < 2.0:
+        p["request"] *= 2.5
+        reasons.append(f'how-to ask "{how_to.group(0)}" without a major problem → request')
     if "question" in a.cues and not problem:
         p["complaint"] *= 0.5
         reasons.append("a question that reports no problem → request rather than complaint")
@@ -108,7 +122,7 @@ def judge(
         p["praise"] *= 0.3
         p["other"] *= 0.5
         p["feedback"] *= 0.6
-        if not polite_ask:  # a minor problem asked about politely stays a request
+        if not polite_ask and not how_to:  # a minor problem asked about politely stays a request
             p["request"] *= 0.4
     if "praise" in a.cues and not problem and a.negative < a.positive:
         p["complaint"] *= 0.4
