@@ -43,6 +43,18 @@ def test_no_letters_is_undetermined(text: str) -> None:
     assert detect(text)[0] == "und"
 
 
+@pytest.mark.parametrize(
+    "text", ["https://t.co/IdIcfq62Ed", "@VL_Archer https://t.co/x1", "@free @Freebox", "www.example.com"]
+)
+def test_only_links_and_mentions_is_undetermined(text: str) -> None:
+    assert detect(text)[:3:2] == ("und", "only links and mentions")
+
+
+def test_a_word_beside_a_link_still_decides() -> None:
+    assert detect("merci https://t.co/x1")[0] == "fr"
+    assert detect("@Delta thanks https://t.co/x1")[0] == "en"
+
+
 def test_mixed_message_gets_the_main_language() -> None:
     text = "Bonjour, ma box est en panne depuis deux jours et personne ne répond, c'est vraiment pénible. So sad."
     assert detect(text)[0] == "fr"

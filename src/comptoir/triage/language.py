@@ -5,7 +5,7 @@ Bayes model (BSD-3-Clause, its model ships inside the wheel, nothing downloaded)
 which decides alone for a confident third language; then French against English by the word frequencies of
 both languages (wordfreq's "small" lists, shipped inside its wheel), the character model's fr/en odds and French
 accents — what makes 1–3 word messages ("sent", "dm envoyé", "toujours rien") come out right. Texts without
-letters (emoji only, empty) are ``und``.
+letters (emoji only, empty) or with only links and @mentions are ``und``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 import threading
 from typing import Any
 
-from comptoir.triage.text import letter_count, normalise, strip_accents, tokens
+from comptoir.triage.text import letter_count, normalise, strip_accents, strip_links_and_mentions, tokens
 from comptoir.triage.types import UNDETERMINED_LANG
 
 CANDIDATES = (
@@ -153,6 +153,8 @@ def detect(text: str) -> tuple[str, float, str]:
     letters = letter_count(text)
     if letters == 0:
         return UNDETERMINED_LANG, 0.0, "no letters"
+    if letter_count(strip_links_and_mentions(text)) == 0:
+        return UNDETERMINED_LANG, 0.0, "only links and mentions"
     script = _script_language(text, letters)
     if script is not None:
         return script, 0.99, "writing system"

@@ -50,6 +50,10 @@ def letter_count(text: str) -> int:
     return len(_LETTERS.findall(text))
 
 
+def strip_links_and_mentions(text: str) -> str:
+    return _MENTION.sub(" ", _URL.sub(" ", text))
+
+
 def count_urls(text: str) -> int:
     return len(_URL.findall(text))
 
