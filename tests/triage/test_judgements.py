@@ -250,3 +250,31 @@ def test_a_how_to_ask_without_a_major_problem_is_a_request(judge: Judge, text: s
 )
 def test_a_how_to_ask_about_a_major_problem_stays_a_complaint(judge: Judge, text: str) -> None:
     assert judge(text).intent == "complaint"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Merci, le problème est réglé !",
+        "@VodafoneIN Thanks for resolving my complaint",
+        "Thanks, all sorted now",
+    ],
+)
+def test_thanks_for_a_problem_solved_is_praise(judge: Judge, text: str) -> None:
+    r = judge(text)
+    assert (r.intent, r.sentiment, r.needs_reply) == ("praise", "positive", False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks for fixing it but I still have no internet",
+        "Merci d'avoir réglé ça mais toujours pas de réseau",
+    ],
+)
+def test_thanks_with_a_problem_still_there_stays_a_complaint(judge: Judge, text: str) -> None:
+    assert judge(text).intent == "complaint"
+
+
+def test_sans_merci_is_not_thanks(judge: Judge) -> None:
+    assert judge("Écologistes et communistes sans merci à La Rochelle").intent != "praise"

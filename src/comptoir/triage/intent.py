@@ -48,6 +48,14 @@ _HOW_TO = re.compile(
     r"|is it possible to|i('d| would) like to (know|change|cancel|add|upgrade|move|transfer)"
     r"|i want to (change|close|cancel|add|upgrade|move|transfer|know))\b"
 )
+# Thanks for a problem solved ("thanks, fixed"): praise, even though it names the problem (annotation convention).
+_SOLVED = (
+    r"(fix(ed|ing)?|resolv(e|ed|ing)|solv(e|ed|ing)|sort(ed|ing)|working (again|now)|back (on|up)"
+    r"|regle|resolu|repare|retabli|ca (re)?marche|ca fonctionne|c'est bon)"
+)
+_THANKS = r"(thanks|thank you|thx|cheers|merci)"
+_SOLVED_THANKS = re.compile(rf"\b({_THANKS}\b.{{0,40}}\b{_SOLVED}|{_SOLVED}.{{0,30}}\b{_THANKS})\b")
+_BUT_STILL = re.compile(r"\b(still|again|but|however|toujours|encore|mais|pourtant|not|pas|plus)\b")
 _POLITE_OPENING = re.compile(
     r"^(@user )*(bonjour|bonsoir|hello|hi|hey|salut|coucou|bjr|good (morning|afternoon|evening))\b"
 )  # flattens the model's probabilities: it was trained off-domain (banking, assistants)
@@ -124,6 +132,11 @@ def judge(
         p["feedback"] *= 0.6
         if not polite_ask and not how_to:  # a minor problem asked about politely stays a request
             p["request"] *= 0.4
+    solved = _SOLVED_THANKS.search(a.norm)
+    if solved and not _BUT_STILL.search(a.norm) and not is_spam:
+        p["praise"] *= 6.0
+        p["complaint"] *= 0.3
+        reasons.append(f'thanks for a problem solved "{solved.group(0)}" → praise')
     if "praise" in a.cues and not problem and a.negative < a.positive:
         p["complaint"] *= 0.4
     if not problem and "question" not in a.cues:

@@ -101,7 +101,7 @@ j'attends toujours|toujours rien|toujours en attente|injoignable|impossible (de 
 """,
     "en": r"""
 (dont|don't|do not|didn't|did not|never|won't|wont) (respond|reply|answer|call back|get back|pick up)|no one (is )?(answering|picking up)|nobody (is )?(answering|picking up)
-heard (nothing|zero)|no help|(or|ou) not\b|no one (has )?(helped|contacted)|been on hold|on hold for|hours on hold|nobody (has )?(helped|contacted)
+heard (nothing|zero)|or not ?[?!.]*$|(have|has) not heard|not heard (anything|back)|no help|no one (has )?(helped|contacted)|been on hold|on hold for|hours on hold|nobody (has )?(helped|contacted)
 no (response|reply|answer|one (answers|replies|responds|called back|got back))|(still|yet) (no|not|waiting|haven't)|haven't (heard|had|received) (back|a reply|a response|anything)
 nobody (answers|replies|responds|called|gets back)|no one (answers|replies|responds|called|gets back)|ignor(ed|ing)|never (called|got) back|no call back
 [0-9]+ (calls|emails|tweets|dms|times|messages|attempts)|(several|three|four|five|multiple|many) (calls|emails|tweets|dms|times|messages|attempts)|third time|again and again
@@ -134,7 +134,7 @@ dropped|disconnect|reconnect|still happening|happening again|(to )?no avail|(did
 unable to|not able to|(can't|cannot|couldn't|can not) (find|get|access|save|order|use|log|sign|see|select|add|remove|cancel|change|book|pay|download|install|open|reach|call|contact|connect|watch|play|hear|send|receive)|hasn'?t|haven'?t|still (in|not|no|waiting|have not|has not|doesn't|don't|can't|cannot|showing|getting|broken|down|charging|nothing)|inaccurate|incorrect|buffer|cut off|(be|come|is) back (on|up)|hold music|(days|weeks|months) ago|stuck|lied|misleading|false advertising|terribly|paid for|closed my account|no show|didn't show|never showed|half (full|empty)|too (large|small|slim|big|tight|long)|doesn'?t fit
 where (is|are|'s) (my|our|the) (order|parcel|package|refund|delivery|money|item|food|luggage|bag|stuff|replacement|card)|why (is|isn't|are|aren't|hasn't|haven't|has|did|didn't|does|doesn't|can't|won't|do|was|wasn't) (my|i|we|you|it|this|the|there|everyone)|what happened to|what the (fuck|hell|heck)|no (sound|audio|picture|video|signal|meat|refund|reply|response)|not (being )?(delivered|received|shipped|accepted|charged|refunded|fixed|resolved)|fleeced|ripped off|bully|urgent|asap|complain
 rude|cold (food|fries|burger|meal)|(food|order|fries|burger|coffee) (was|is|were) (cold|wrong|missing|late|raw|stale)|dirty|filthy|stale|subpar|nasty|gross|laggy|lag+s?\b|freez(es|ing)|glitch|unavailable|(won't|wont|will not|doesn't|doesnt|does not|didn't|won't) (help|let me|respond|reply|refund|work|load|turn|charge|sync|update)|overcharg|defective|faulty|leak(s|ing)?\b|expired|out of stock|sold out|smh|wtf|taking forever|on hold|lose (my|our) business|powering off|shut(s|ting)? (off|down)|fell apart|ripped|scratched|cracked|no longer|gone\b|disappeared|terrible service|worst (service|experience|customer)|poor (service|quality)|horrible (service|experience)|bad (service|experience)
-problem|issue|bug|broken|slow|delay|late\b|still waiting|error|fail|wrong|missing|never (received|arrived|got)|(didn't|did not|haven't) (receive|arrive|get)
+problem|issue|bug|broken|slow|delay|late\b(?! (evening|night|afternoon|morning|shift|checkout|check-out))|still waiting|error|fail|wrong|missing|never (received|arrived|got)|(didn't|did not|haven't) (receive|arrive|get)
 hasn't (arrived|been)|lost|damaged|cancel+ed|(not|isn't|doesn't|don't|won't|can't) (work|load|connect|let)|keeps|fix (this|it)|what is going on|same here|me too
 """,
 }
@@ -172,7 +172,7 @@ is there|do you|please|help\b|need (help|to|a)|i want to|i'd like|would like|loo
 }
 PRAISE = {
     "fr": r"""
-merci|bravo|super\b|genial|top\b|excellent|parfait|felicitations|chapeau|au top|efficace|sympa|content(e)?\b|satisfait|ravi(e)?\b|j'adore|nickel
+(?<!sans )merci|bravo|super\b|genial|top\b|excellent|parfait|felicitations|chapeau|au top|efficace|sympa|content(e)?\b|satisfait|ravi(e)?\b|j'adore|nickel
 impeccable|rapide et|tres bon|bon travail|bien joue|un plaisir|agreable|reactif|reactivite|au poil|merci beaucoup|merci pour
 """,
     "en": r"""

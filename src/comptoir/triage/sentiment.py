@@ -92,6 +92,9 @@ def judge(
     if blend and intent == "complaint" and max(p, key=lambda k: p[k]) == "positive":
         p["positive"], p["neutral"] = p["neutral"], p["positive"]
         reasons.append("a complaint is at best neutral")
+    if blend and intent == "praise" and max(p, key=lambda k: p[k]) == "negative":
+        p["negative"], p["positive"] = p["positive"], p["negative"]
+        reasons.append("praise: the thanks outweigh the problem they name → positive")
     total = sum(p.values()) or 1.0
     label = max(p, key=lambda k: p[k])
     score = p[label] / total
