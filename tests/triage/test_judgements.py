@@ -278,3 +278,16 @@ def test_thanks_with_a_problem_still_there_stays_a_complaint(judge: Judge, text:
 
 def test_sans_merci_is_not_thanks(judge: Judge) -> None:
     assert judge("Écologistes et communistes sans merci à La Rochelle").intent != "praise"
+
+
+def test_an_account_number_sign_is_not_a_hashtag_of_an_advert(judge: Judge) -> None:
+    text = (
+        "Trying to sign up for autopay, your site says my account # must be 12 characters. Mine is 9. So???"
+    )
+    assert judge(text).spam is False
+
+
+def test_a_reply_carrying_the_thread_handles_is_not_a_mention_flood(judge: Judge) -> None:
+    handles = " ".join(f"@shop{n}" for n in range(8))
+    assert judge(f"{handles} Very much deserved, well done to the whole team!").spam is False
+    assert judge(f"{handles} https://t.co/abc123").spam is True

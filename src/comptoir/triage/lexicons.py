@@ -69,12 +69,12 @@ LEAVE_OR_PUBLIC = {
     "fr": r"""
 change(r|ra|rai)? d'operateur|(aller|irai|vais) voir ailleurs|voir ailleurs|perdre mon (emploi|travail|boulot)
 resili|je (pars|quitte|m'en vais)|changer d'operateur|change(r)? de (fai|box|forfait chez)|(passer|partir|aller|retourner) chez (orange|sfr|bouygues|sosh|red|b&you|la concurrence|un autre)
-bye bye|adieu|dernier mois chez|je vais (le )?(faire tourner|poster|publier|partager)|tout le monde (va )?saura|je vais faire un scandale|porter l'affaire
+bye bye|adieu|dernier mois chez|plus jamais (chez|avec|de chez)|je ne (vous )?(recommande|conseille) (pas|plus|a personne)|je vais (le )?(faire tourner|poster|publier|partager)|tout le monde (va )?saura|je vais faire un scandale|porter l'affaire
 """,
     "en": r"""
 so done with|i'm done|never (coming back|ordering|shopping)|lose my job|volvere
 cancel+(ing)? my|i('m| am| will|'ll) (cancel|leave|leaving|switch|switching|done)|switch(ing)? to|leaving (you|for)|take my business
-never (again|using|flying|buying)|done with you|last time i|tell everyone|go viral|goes viral|share this everywhere|spread the word
+never (again|using|flying|buying)|never (fly|use|buy|order|book|shop|recommend)\b|(find|use|try|choose|book with) (an)?other (airline|carrier|company|provider|bank|store|brand)|long time before i|done with you|last time i|tell everyone|go viral|goes viral|share this everywhere|spread the word
 """,
 }
 VULNERABLE_SAFETY = {

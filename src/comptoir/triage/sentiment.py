@@ -36,7 +36,7 @@ def lexicon_balance(a: Analysed) -> float:
     balance = a.positive - a.negative
     if any(c in a.cues for c in _PROBLEM_CUES):
         balance -= PROBLEM_WEIGHT
-    if "vent" in a.cues or "insult" in a.cues:
+    if "vent" in a.cues or "insult" in a.cues or "leave_or_public" in a.cues:
         balance -= PROBLEM_WEIGHT
     if "praise" in a.cues:
         balance += 0.5

@@ -13,6 +13,7 @@ from comptoir.triage.types import TriageInput
 
 _VOWELS = re.compile(r"[aeiouy]")
 _WORD = re.compile(r"[a-z]{4,}")
+_HASHTAG = re.compile(r"#\w")  # "account #" is not a hashtag
 
 
 def gibberish(a: Analysed) -> bool:
@@ -45,7 +46,7 @@ def judge(item: TriageInput, a: Analysed, spam_probability: float) -> tuple[bool
         score = min(score, MODEL_ONLY_CAP)
     if "spam" in a.cues:
         reasons.append(f'advert/contest cue "{a.cues["spam"]}"')
-        score = max(score, 0.6 if (a.n_urls or a.is_retweet or "#" in a.text) else 0.45)
+        score = max(score, 0.6 if (a.n_urls or a.is_retweet or _HASHTAG.search(a.text)) else 0.45)
         if "question" in a.cues:
             score -= 0.1
         if "problem" in a.cues or "outage" in a.cues or "money" in a.cues:
@@ -60,8 +61,11 @@ def judge(item: TriageInput, a: Analysed, spam_probability: float) -> tuple[bool
         reasons.append(f"same text sent {item.recent_identical_from_author + 1} times by this author")
         score = max(score, 0.9)
     if a.n_mentions >= 5 and a.n_tokens <= a.n_mentions + 5:
+        # A reply on X carries the handles of everyone in the thread: many mentions with a few words of their own
+        # (and no link) is a conversation, not a tagging spree.
         reasons.append("mention flood")
-        score = max(score, 0.7)
+        words_of_its_own = a.n_tokens - a.n_mentions
+        score = max(score, 0.7 if a.n_urls or words_of_its_own <= 1 else 0.45)
     if spam_probability >= 0.5:
         reasons.append(f"model spam {spam_probability:.2f}")
     return score >= 0.5, score, tuple(reasons)
