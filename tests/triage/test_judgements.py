@@ -291,3 +291,16 @@ def test_a_reply_carrying_the_thread_handles_is_not_a_mention_flood(judge: Judge
     handles = " ".join(f"@shop{n}" for n in range(8))
     assert judge(f"{handles} Very much deserved, well done to the whole team!").spam is False
     assert judge(f"{handles} https://t.co/abc123").spam is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@shop wow great job, the app keeps crashing at checkout",
+        "Génial, encore une coupure internet ce soir, bravo",
+    ],
+)
+def test_a_complaint_without_courtesy_is_negative_even_with_praise_words(judge: Judge, text: str) -> None:
+    r = judge(text)
+    assert (r.intent, r.sentiment) == ("complaint", "negative")
+    assert "a complaint without courtesy is negative" in r.reasons["sentiment"]

@@ -485,9 +485,13 @@ def _too_common(lang: str) -> frozenset[str]:
     return frozenset(common)
 
 
+# Words that are mostly company names in care traffic ("United", "Amazon", "Spirit" airlines): no valence.
+COMPANY_NAMES = {"en": frozenset({"united", "amazon", "spirit"})}
+
+
 def _read_external(lang: str) -> dict[str, float]:
     name, factor = EXTERNAL[lang]
-    skip = _too_common(lang)
+    skip = _too_common(lang) | COMPANY_NAMES.get(lang, frozenset())
     table: dict[str, float] = {}
     for line in (LEXICON_DATA / name).read_text(encoding="utf-8").splitlines():
         if not line or line.startswith("#"):

@@ -89,6 +89,16 @@ def judge(
     if blend and intent in ("complaint", "request") and courteous and calm:
         p["neutral"] = max(p["neutral"], p["negative"] * 1.05)
         reasons.append("problem reported courteously → neutral")
+    concrete = any(c in a.cues for c in _PROBLEM_CUES)
+    if (
+        blend
+        and intent == "complaint"
+        and concrete
+        and not (courteous and calm)
+        and max(p, key=lambda k: p[k]) != "negative"
+    ):
+        p["negative"] = max(p.values()) * 1.05
+        reasons.append("a complaint without courtesy is negative")
     if blend and intent == "complaint" and max(p, key=lambda k: p[k]) == "positive":
         p["positive"], p["neutral"] = p["neutral"], p["positive"]
         reasons.append("a complaint is at best neutral")
