@@ -44,10 +44,18 @@ def test_no_letters_is_undetermined(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["https://t.co/IdIcfq62Ed", "@VL_Archer https://t.co/x1", "@free @Freebox", "www.example.com"]
+    ("text", "lang"),
+    [
+        ("@laposte_suivi @SNCF", "fr"),
+        ("@ServiceClientBanque https://t.co/x1", "fr"),
+        ("@CustomerCare_Bank", "en"),
+        ("https://t.co/IdIcfq62Ed", "en"),  # no hint at all: English, the platforms' most common language
+    ],
 )
-def test_only_links_and_mentions_is_undetermined(text: str) -> None:
-    assert detect(text)[:3:2] == ("und", "only links and mentions")
+def test_only_links_and_mentions_are_guessed_from_the_handles(text: str, lang: str) -> None:
+    code, confidence, why = detect(text)
+    assert (code, confidence) == (lang, 0.5)
+    assert why.startswith("only links and mentions")
 
 
 def test_a_word_beside_a_link_still_decides() -> None:
@@ -66,3 +74,11 @@ def test_reason_names_the_evidence() -> None:
     lang, confidence, why = detect("toujours en panne")
     assert lang == "fr" and 0.5 < confidence <= 1.0
     assert "known words" in why
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("#Climat #mardiDD #DD", "fr"), ("#MAYDAY #FROMAGE #PATRIMOINE", "fr"), ("#WakeUpCall #SaveTheDate", "en")],
+)
+def test_hashtags_decide_when_they_are_the_only_words(text: str, lang: str) -> None:
+    assert detect(text)[0] == lang

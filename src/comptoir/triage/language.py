@@ -5,7 +5,8 @@ Bayes model (BSD-3-Clause, its model ships inside the wheel, nothing downloaded)
 which decides alone for a confident third language; then French against English by the word frequencies of
 both languages (wordfreq's "small" lists, shipped inside its wheel), the character model's fr/en odds and French
 accents — what makes 1–3 word messages ("sent", "dm envoyé", "toujours rien") come out right. Texts without
-letters (emoji only, empty) or with only links and @mentions are ``und``.
+letters (emoji only, empty) are ``und``; with only links and @mentions, the handles are the hint (English
+when they give none); hashtags count when they are the only words.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ _SCRIPTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _FRENCH_ACCENTS = re.compile(r"[éèêàçùûôîœ]")
 _HASHTAG = re.compile(r"#\w+")
+_CAMEL = re.compile(r"[A-ZÀ-Ý]+(?![a-zà-ÿ])|[A-ZÀ-Ý]?[a-zà-ÿ]+|\d+")
+_MARKERS = frozenset({"rt"})  # the retweet marker is no English word
 _lock = threading.Lock()
 _identifier: Any = None
 _frequencies: tuple[dict[str, float], dict[str, float]] | None = None
@@ -140,6 +143,28 @@ def _word_log_odds(words: list[str]) -> tuple[float, int]:
     return total, known
 
 
+def hashtag_words(text: str) -> list[str]:
+    """The words inside hashtags, camel case split: "#mardiDD #ClickClean" → mardi, dd, click, clean."""
+    words: list[str] = []
+    for tag in _HASHTAG.findall(text):
+        for part in _CAMEL.findall(tag[1:]):
+            words.extend(tokens(normalise(part)))
+    return words
+
+
+_HANDLE = re.compile(r"@(\w+)")
+
+
+def _guess_from_handles(text: str) -> tuple[str, float, str]:
+    """No words outside links and @mentions: the handles (camel case and underscores split) are the only hint."""
+    words = [w for h in _HANDLE.findall(text) for part in _CAMEL.findall(h) for w in tokens(normalise(part))]
+    odds, known = _word_log_odds(words)
+    if known == 0:
+        return "en", 0.5, "only links and mentions: no hint, English prior"
+    code = "fr" if odds > 0 else "en"
+    return code, 0.5, f"only links and mentions: guessed from the handles ({odds:+.1f})"
+
+
 def _script_language(text: str, letters: int) -> str | None:
     for code, pattern in _SCRIPTS:
         found = len(pattern.findall(text))
@@ -154,12 +179,12 @@ def detect(text: str) -> tuple[str, float, str]:
     if letters == 0:
         return UNDETERMINED_LANG, 0.0, "no letters"
     if letter_count(strip_links_and_mentions(text)) == 0:
-        return UNDETERMINED_LANG, 0.0, "only links and mentions"
+        return _guess_from_handles(text)
     script = _script_language(text, letters)
     if script is not None:
         return script, 0.99, "writing system"
     norm = normalise(_HASHTAG.sub(" ", text)).replace("@user", " ").replace("url", " ")
-    words = tokens(norm)
+    words = [w for w in tokens(norm) if w not in _MARKERS]
     fr_hits = sum(1 for w in words if w in FR_WORDS)
     en_hits = sum(1 for w in words if w in EN_WORDS)
     sample = norm if len(norm.strip()) >= 2 else text.lower()
@@ -171,6 +196,8 @@ def detect(text: str) -> tuple[str, float, str]:
         if strong_other:
             return best, best_p, f"character model {best} {best_p:.2f}"
     words_odds, known = _word_log_odds(words)
+    if known == 0:  # only hashtags carry words: "#Climat #mardiDD", "#MAYDAY #FROMAGE"
+        words_odds, known = _word_log_odds(hashtag_words(text))
     char_odds = math.log(max(probs.get("fr", 0.0), 1e-9)) - math.log(max(probs.get("en", 0.0), 1e-9))
     accents = min(len(_FRENCH_ACCENTS.findall(text.lower())), 2)
     if known == 0 and abs(char_odds) < 1.0 and not accents:
