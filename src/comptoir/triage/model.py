@@ -33,6 +33,8 @@ MODEL_FILE = "triage.joblib"
 META_FILE = "meta.json"
 DENSE_WEIGHT = 1.0
 SEED_WEIGHT = 2.0
+INTENT_C = 4.0  # inverse regularisation of the intent and sentiment logistic regressions
+SENTIMENT_C = 1.0
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
@@ -147,7 +149,9 @@ class TriageModel:
         tmp = directory / (MODEL_FILE + ".tmp")
         joblib.dump(self, tmp, compress=3)
         tmp.replace(path)
-        (directory / META_FILE).write_text(json.dumps(self.meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (directory / META_FILE).write_text(
+            json.dumps(self.meta, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         return path
 
 
@@ -186,7 +190,11 @@ def fit_sklearn(
         ngram_range=WORD_NGRAMS, min_df=2, max_features=30000, sublinear_tf=True, dtype=np.float32
     )
     char = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=CHAR_NGRAMS, min_df=2, max_features=60000, sublinear_tf=True,
+        analyzer="char_wb",
+        ngram_range=CHAR_NGRAMS,
+        min_df=2,
+        max_features=60000,
+        sublinear_tf=True,
         dtype=np.float32,
     )
     text = sparse.hstack([word.fit_transform(norms), char.fit_transform(norms)], format="csr")
@@ -194,10 +202,12 @@ def fit_sklearn(
     full = sparse.hstack([text, sparse.csr_matrix(dense)], format="csr")
 
     idx_i = [i for i, e in enumerate(examples) if e.intent]
-    intent = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced", random_state=random_state)
+    intent = LogisticRegression(C=INTENT_C, max_iter=3000, class_weight="balanced", random_state=random_state)
     intent.fit(full[idx_i], [examples[i].intent for i in idx_i], sample_weight=w[idx_i])
     idx_s = [i for i, e in enumerate(examples) if e.sentiment]
-    sentiment = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced", random_state=random_state)
+    sentiment = LogisticRegression(
+        C=SENTIMENT_C, max_iter=3000, class_weight="balanced", random_state=random_state
+    )
     sentiment.fit(full[idx_s], [examples[i].sentiment for i in idx_s], sample_weight=w[idx_s])
     return SklearnParts(word, char, intent, sentiment)
 
