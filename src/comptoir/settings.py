@@ -7,9 +7,21 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TriageBackendSetting(BaseModel):
+    """One HTTP classifier used for a triage judgement (see comptoir.triage.http_backend for the contract)."""
+
+    judgement: Literal["intent", "sentiment", "spam", "urgency", "needs_reply"]
+    url: str = Field(pattern=r"^https?://")
+    brand: str | None = None  # a brand id: only this brand's messages; none: every brand without its own
+    name: str | None = None  # shown in the explanations; default: the URL's host
+    token: str | None = None  # sent as "Authorization: Bearer <token>"
+    timeout_seconds: float = Field(2.0, gt=0, le=60)
 
 
 class Settings(BaseSettings):
@@ -48,15 +60,25 @@ class Settings(BaseSettings):
         description="Meta Graph API base URL, version included (the Meta simulator: http://127.0.0.1:8081/v25.0).",
     )
     instagram_graph_url: str | None = Field(
-        None, description="Graph base URL for Instagram accounts (Instagram Login: https://graph.instagram.com/v25.0)."
+        None,
+        description="Graph base URL for Instagram accounts (Instagram Login: https://graph.instagram.com/v25.0).",
     )
-    x_api_url: str = Field("https://api.x.com", description="X API base URL (the X simulator: http://127.0.0.1:8082).")
+    x_api_url: str = Field(
+        "https://api.x.com", description="X API base URL (the X simulator: http://127.0.0.1:8082)."
+    )
     x_max_rate_limit_wait_seconds: float = Field(
-        0.0, description="Sleep until x-rate-limit-reset when it is this close; otherwise fail with the reset time."
+        0.0,
+        description="Sleep until x-rate-limit-reset when it is this close; otherwise fail with the reset time.",
     )
     secret_key: str = Field(
         "dev-insecure-change-me",
         description="Key for signing sessions and encrypting platform secrets at rest. Set it in production.",
+    )
+    triage_backends: list[TriageBackendSetting] = Field(
+        [],
+        description='HTTP classifiers replacing a triage judgement, as JSON: `[{"judgement": "intent", "url": '
+        '"http://127.0.0.1:9000/classify", "brand": null, "token": null, "timeout_seconds": 2}]` '
+        "(docs/triage.md, Backends); the default triage answers when one fails.",
     )
     log_level: str = Field("INFO", description="Python logging level.")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import cast
 
 from comptoir.triage import (
     backends,
@@ -25,7 +26,7 @@ from comptoir.triage import (
 )
 from comptoir.triage.features import analyse
 from comptoir.triage.text import clip
-from comptoir.triage.types import INTENTS, SENTIMENTS, TriageInput, TriageResult
+from comptoir.triage.types import TriageInput, TriageResult, Urgency
 
 BATCH = 256
 REMEMBERED = "an agent corrected an identical message"
@@ -57,31 +58,36 @@ def _judge_chunk(
     analysed = [analyse(text, lang) for text, (lang, _, _) in zip(texts, langs, strict=True)]
     intent_probs, sent_probs = bundle.predict(analysed)
     codes = [lang for lang, _, _ in langs]
-    deciders = {"intent": bundle.version, "sentiment": bundle.version}
-    plugged = {"intent": False, "sentiment": False}
     brand = items[0].brand_id if items else None
-    for name, target, labels in (("intent", intent_probs, INTENTS), ("sentiment", sent_probs, SENTIMENTS)):
+    deciders = {name: bundle.version for name in backends.PLUGGABLE}
+    plugged: dict[str, list[dict[str, float]] | None] = dict.fromkeys(backends.PLUGGABLE)
+    for name in backends.PLUGGABLE:
         plug = backends.lookup(name, brand)
-        if plug is not None:
-            got = backends.run(plug, texts, codes, labels)
-            if got is not None:
-                target[:] = got
-                deciders[name] = plug.name
-                plugged[name] = True
-            else:
-                deciders[name] = f"{bundle.version} (backend {plug.name} failed)"
+        if plug is None:
+            continue
+        got, why = backends.run(plug, texts, codes, backends.LABELS[name])
+        if got is None:
+            deciders[name] = f"{bundle.version} (backend {plug.name} failed: {why})"
+            continue
+        plugged[name], deciders[name] = got, plug.name
+        if name == "intent":
+            intent_probs[:] = got
+        elif name == "sentiment":
+            sent_probs[:] = got
     results: list[TriageResult] = []
-    for item, (lang, lang_conf, lang_reason), a, ip, sp in zip(
-        items, langs, analysed, intent_probs, sent_probs, strict=True
+    for n, (item, (lang, lang_conf, lang_reason), a, ip, sp) in enumerate(
+        zip(items, langs, analysed, intent_probs, sent_probs, strict=True)
     ):
         spam_p = ip.get("spam", 0.0) if plugged["intent"] else spam.model_probability(ip, intent.PRIORS)
         is_spam, spam_score, spam_reasons = spam.judge(item, a, spam_p)
+        if (plug_spam := plugged["spam"]) is not None:
+            is_spam, spam_score, spam_reasons = _plugged_spam(item, plug_spam[n], deciders["spam"])
         memo = memory.recall(bundle.meta, a.norm) if model_dir is not None else None
         if memo and ("spam" in memo or "intent" in memo):
             is_spam = bool(memo.get("spam", memo.get("intent") == "spam"))
             spam_score, spam_reasons = float(is_spam), (REMEMBERED,)
         intent_label, intent_score, intent_reasons = intent.judge(
-            a, ip, is_spam, blend=not plugged["intent"], after_brand_reply=item.after_brand_reply
+            a, ip, is_spam, blend=plugged["intent"] is None, after_brand_reply=item.after_brand_reply
         )
         if memo and "intent" in memo and not is_spam:
             intent_label, intent_score = memo["intent"], 1.0
@@ -89,7 +95,7 @@ def _judge_chunk(
         sent_label, sent_score, sent_reasons = sentiment.judge(
             a,
             sp,
-            blend=not plugged["sentiment"],
+            blend=plugged["sentiment"] is None,
             intent=intent_label,
             weight=sentiment.model_weight(lang, shipped=model_dir is None),
         )
@@ -97,9 +103,16 @@ def _judge_chunk(
             sent_label, sent_score = memo["sentiment"], 1.0
             sent_reasons = (f"{sent_label} 1.00", REMEMBERED)
         urg, urg_reasons = urgency.judge(item, a, intent_label, is_spam)
+        if (plug_urgency := plugged["urgency"]) is not None:
+            urg, urg_reasons = _plugged_urgency(
+                item, plug_urgency[n], intent_label, is_spam, deciders["urgency"]
+            )
         if memo and "urgency" in memo:
             urg, urg_reasons = memo["urgency"], (REMEMBERED,)
         needs, reply_reasons = reply.judge(a, intent_label, urg, is_spam)
+        if (plug_reply := plugged["needs_reply"]) is not None:
+            label, share = backends.decide(plug_reply[n])
+            needs, reply_reasons = label == "yes", (f"{label} {share:.2f}", f"by {deciders['needs_reply']}")
         if memo and "needs_reply" in memo:
             needs, reply_reasons = bool(memo["needs_reply"]), (REMEMBERED,)
         infl, infl_reasons = influence.judge(item)
@@ -130,17 +143,52 @@ def _judge_chunk(
                 explanation=explanation,
                 reasons={
                     "lang": (f"{lang} {lang_conf:.2f}", lang_reason),
-                    "spam": (f"{spam_score:.2f}", *spam_reasons),
+                    "spam": _with_decider(
+                        (f"{spam_score:.2f}", *spam_reasons), deciders["spam"], plugged["spam"]
+                    ),
                     "intent": (*intent_reasons, f"by {deciders['intent']}"),
                     "sentiment": (*sent_reasons, f"by {deciders['sentiment']}"),
-                    "urgency": urg_reasons,
-                    "needs_reply": reply_reasons,
+                    "urgency": _with_decider(urg_reasons, deciders["urgency"], plugged["urgency"]),
+                    "needs_reply": _with_decider(
+                        reply_reasons, deciders["needs_reply"], plugged["needs_reply"]
+                    ),
                     "influence": infl_reasons,
                 },
                 model_version=bundle.version,
             )
         )
     return results
+
+
+def _with_decider(reasons: tuple[str, ...], decider: str, plugged: object) -> tuple[str, ...]:
+    """A plugged judgement already names its backend; a failed backend is named beside the rules' reasons."""
+    return reasons if plugged is not None or "failed" not in decider else (*reasons, f"by {decider}")
+
+
+def _plugged_spam(
+    item: TriageInput, probs: dict[str, float], name: str
+) -> tuple[bool, float, tuple[str, ...]]:
+    label, share = backends.decide(probs)
+    reasons: tuple[str, ...] = (f"{label} {share:.2f}", f"by {name}")
+    if item.recent_identical_from_author >= 2 and label != "yes":  # history the backend cannot see
+        return (
+            True,
+            0.9,
+            (*reasons, f"same text sent {item.recent_identical_from_author + 1} times by this author"),
+        )
+    return label == "yes", share if label == "yes" else 1.0 - share, reasons
+
+
+def _plugged_urgency(
+    item: TriageInput, probs: dict[str, float], intent_label: str, is_spam: bool, name: str
+) -> tuple[Urgency, tuple[str, ...]]:
+    if is_spam or intent_label == "spam":
+        return "low", ("noise",)
+    label, share = backends.decide(probs)
+    reasons: tuple[str, ...] = (f"{label} {share:.2f}", f"by {name}")
+    if item.previous_unanswered_inbound >= urgency.UNANSWERED_HISTORY and intent_label != "praise":
+        return "high", (*reasons, f"{item.previous_unanswered_inbound} earlier messages unanswered")
+    return cast(Urgency, label), reasons
 
 
 def analyze_with_model(items: Sequence[TriageInput], model_dir: Path | None) -> list[TriageResult]:
