@@ -162,3 +162,19 @@ def test_train_brand_from_corrections_file(tmp_path: Path, monkeypatch: pytest.M
         assert (tmp_path / "var" / "models" / "brand-acme").is_dir()
     finally:
         reset_settings_cache()
+
+
+def test_classify_reads_the_brand_message_a_reply_answers() -> None:
+    lines = [
+        {"id": "r1", "text": "no, still the same", "brand_reply_text": "Is everything working now?"},
+        {"id": "r2", "text": "yes thanks!", "brand_reply_text": "Is everything working now?"},
+        {"id": "r3", "text": "yes", "brand_reply_text": ["not", "a", "string"]},
+    ]
+    result = runner.invoke(app, ["triage", "classify"], input="".join(json.dumps(x) + "\n" for x in lines))
+    rows = _lines(result.output)
+    assert [rows[0]["intent"], rows[1]["intent"]] == ["complaint", "praise"]
+    assert rows[2]["error"] == {  # type: ignore[comparison-overlap]
+        "code": "validation_error",
+        "message": "brand_reply_text must be a string",
+        "line": 3,
+    }

@@ -152,6 +152,22 @@ def thread_public(
     return ThreadDecision(conversation_id, created, False, merged, reason)
 
 
+def link_reply(tx: Tx, account_id: int, external_id: str, conversation_id: int) -> None:
+    """Record a brand's reply in its thread, so that a customer answering *that* reply joins the conversation."""
+    links = t.thread_links
+    known = tx.conn.execute(
+        select(links.c.conversation_id).where(
+            links.c.account_id == account_id, links.c.external_id == external_id
+        )
+    ).first()
+    if known is None:
+        tx.conn.execute(
+            insert(links).values(
+                account_id=account_id, external_id=external_id, conversation_id=conversation_id
+            )
+        )
+
+
 def conversation_of_message(tx: Tx, account_id: int, external_id: str) -> int | None:
     """The (surviving) conversation of a stored message, or None if it is unknown or not threaded yet."""
     m = t.messages

@@ -13,7 +13,13 @@ from sqlalchemy import select, update
 from comptoir.actions import audit
 from comptoir.actions.contacts import upsert_contact
 from comptoir.actions.follow_up_links import link_follow_up
-from comptoir.actions.threading import ThreadDecision, conversation_of_message, thread_private, thread_public
+from comptoir.actions.threading import (
+    ThreadDecision,
+    conversation_of_message,
+    link_reply,
+    thread_private,
+    thread_public,
+)
 from comptoir.domain.enums import ConversationStatus, Direction, Visibility
 from comptoir.pipeline.ack_step import Acknowledge
 from comptoir.pipeline.context import MessageContext, Step, StepResult
@@ -85,6 +91,8 @@ class Thread:
             decision = ThreadDecision(
                 parent, False, False, (), f"reply to {ctx.in_reply_to} in conversation {parent}"
             )
+            if ctx.external_id and ctx.visibility == Visibility.PUBLIC:
+                link_reply(ctx.tx, ctx.account.id, ctx.external_id, parent)
         elif ctx.external_id and (ctx.visibility == Visibility.PUBLIC or ctx.in_reply_to):
             decision = thread_public(
                 ctx.tx,

@@ -1,7 +1,7 @@
 """The triage step: language, noise, sentiment, intent, urgency, influence and an explained priority.
 
 It reads the conversation's history (unanswered messages before this one, whether this one answers the brand's
-reply, earlier conversations of the contact, identical texts from the same author in the last day) and hands everything to comptoir.triage.
+reply and that reply's text, earlier conversations of the contact, identical texts from the same author in the last day) and hands everything to comptoir.triage.
 """
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ class Triage:
             if last_reply is not None:
                 query = query.where(m.c.id > last_reply)
             unanswered = int(conn.execute(query).scalar_one())
+        brand_reply_text = None
+        if last_reply is not None and unanswered == 0:
+            # The brand message this one answers: what it asked decides short replies ("yes", "no", a number).
+            row = conn.execute(select(m.c.text, m.c.raw).where(m.c.id == last_reply)).one()
+            automatic = isinstance(row.raw, dict) and bool(row.raw.get("automatic"))
+            brand_reply_text = None if automatic else row.text
         previous_contacts = 0
         identical = 0
         if ctx.contact_id is not None:
@@ -78,6 +84,7 @@ class Triage:
                 recent_identical_from_author=identical,
                 brand_id=str(ctx.account.brand_id),
                 after_brand_reply=last_reply is not None and unanswered == 0,
+                brand_reply_text=brand_reply_text,
             )
         )
         ctx.triage = {

@@ -22,6 +22,7 @@ from comptoir.triage import (
     reply,
     sentiment,
     spam,
+    thread,
     urgency,
 )
 from comptoir.triage.features import analyse
@@ -87,7 +88,12 @@ def _judge_chunk(
             is_spam = bool(memo.get("spam", memo.get("intent") == "spam"))
             spam_score, spam_reasons = float(is_spam), (REMEMBERED,)
         intent_label, intent_score, intent_reasons = intent.judge(
-            a, ip, is_spam, blend=plugged["intent"] is None, after_brand_reply=item.after_brand_reply
+            a,
+            ip,
+            is_spam,
+            blend=plugged["intent"] is None,
+            after_brand_reply=item.after_brand_reply or item.brand_reply_text is not None,
+            brand_ask=thread.brand_asked(item.brand_reply_text),
         )
         if memo and "intent" in memo and not is_spam:
             intent_label, intent_score = memo["intent"], 1.0

@@ -70,6 +70,9 @@ def parse_line(line: str) -> tuple[str | None, TriageInput]:
     after_reply = obj.get("after_brand_reply", False)
     if not isinstance(after_reply, bool):
         raise LineError("validation_error", "after_brand_reply must be true or false", message_id)
+    brand_reply_text = obj.get("brand_reply_text")
+    if brand_reply_text is not None and not isinstance(brand_reply_text, str):
+        raise LineError("validation_error", "brand_reply_text must be a string", message_id)
     item = TriageInput(
         text=text,
         id=message_id,
@@ -87,6 +90,7 @@ def parse_line(line: str) -> tuple[str | None, TriageInput]:
         seconds_left_before_deadline=None if deadline is None else float(deadline),
         brand_id=str(obj["brand_id"]) if obj.get("brand_id") is not None else None,
         after_brand_reply=after_reply,
+        brand_reply_text=brand_reply_text,
     )
     return message_id, item
 

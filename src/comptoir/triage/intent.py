@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
+from comptoir.triage import thread
 from comptoir.triage.features import Analysed
+from comptoir.triage.thread import BrandAsk
 from comptoir.triage.types import INTENTS, Intent
 
 _BOOSTS: tuple[tuple[str, str, float], ...] = (
@@ -68,8 +70,10 @@ def judge(
     *,
     blend: bool = True,
     after_brand_reply: bool = False,
+    brand_ask: BrandAsk | None = None,
 ) -> tuple[Intent, float, tuple[str, ...]]:
-    """``blend=False``: the probabilities come from a registered backend and are used as they are."""
+    """``blend=False``: the probabilities come from a registered backend and are used as they are.
+    ``brand_ask``: what the brand's message this one answers asked (see :mod:`comptoir.triage.thread`)."""
     p: dict[str, float]
     if not blend:
         p = {k: probs.get(k, 0.0) for k in INTENTS}
@@ -158,9 +162,24 @@ def judge(
     if a.positive > a.negative + 1.5 and not problem:
         p["praise"] *= 1.5
     quiet = not any(c in a.cues for c in ("ack", "praise", "insult", "vent", "news", "spam"))
-    if after_brand_reply and not major and quiet and 0 < a.n_tokens <= SHORT_ANSWER_TOKENS:
-        p["request"] *= 2.5
-        reasons.append("short answer to the brand's message: details asked for → request")
+    short_answer = after_brand_reply and 0 < a.n_tokens <= SHORT_ANSWER_TOKENS
+    said = thread.answer(a.norm) if short_answer and brand_ask == "check" else None
+    if said == "no" or (short_answer and brand_ask == "check" and concrete):
+        p["complaint"] *= 5.0
+        p["request"] *= 0.5
+        reasons.append("the brand asked whether it works: the problem is still there → complaint")
+    elif said == "yes":
+        target = "praise" if "praise" in a.cues else "other"
+        p[target] *= 5.0
+        p["complaint"] *= 0.3
+        reasons.append(f"the brand asked whether it works: yes → {target}")
+    elif short_answer and not major and quiet:
+        p["request"] *= 5.0 if brand_ask == "details" else 2.5
+        reasons.append(
+            "short answer to the brand's request for details → request"
+            if brand_ask == "details"
+            else "short answer to the brand's message: details asked for → request"
+        )
     if _DETAILS.search(a.norm) and a.n_tokens <= 8:
         p["request"] *= 4.0
         reasons.append("gives a reference number → request")
@@ -181,7 +200,7 @@ def judge(
         p["feedback"] *= 1.5
         p["other"] *= 1.5
         reasons.append("no problem or question cue")
-    if a.n_letters == 0:
+    if a.n_letters == 0 and not _DETAILS.search(a.norm):  # a bare order or phone number is a detail given
         p = dict.fromkeys(INTENTS, 0.01)
         p["other"] = 1.0
         reasons.append("no text")

@@ -26,6 +26,8 @@ class TriageInput:
     the same text recently (flood detection). ``seconds_left_before_deadline``: time left before the SLA
     deadline, negative when overdue, ``None`` when no SLA applies. ``after_brand_reply``: the message directly
     follows the brand's reply in its conversation (a short one then usually gives the details the agent asked for).
+    ``brand_reply_text``: the text of that brand message, when known (it tells "details asked" from "is it working
+    now?"; implies ``after_brand_reply``).
     """
 
     text: str
@@ -40,6 +42,7 @@ class TriageInput:
     seconds_left_before_deadline: float | None = None
     brand_id: str | None = None
     after_brand_reply: bool = False
+    brand_reply_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
