@@ -106,3 +106,24 @@ def test_a_brand_model_answers_an_identical_message_as_corrected(data_dir: Path)
     other = analyze(TriageInput(text="le colis 4471 n'est jamais arrivé", brand_id="b4"))
     assert "an agent corrected an identical message" not in other.reasons["intent"]
     assert analyze(TriageInput(text=repeated, brand_id="b5")).intent == before.intent
+
+
+def test_a_brand_model_learns_to_raise_urgency_from_corrections(data_dir: Path) -> None:
+    """A brand whose sensor feeds a diabetic's readings: any sync failure is urgent; the shipped rules disagree."""
+    texts = [
+        f"my glucolink sensor {what} {when}"
+        for what in ("is not syncing", "stopped syncing", "won't sync", "shows no readings")
+        for when in ("since this morning", "again today", "after the update", "tonight")
+    ]
+    probe = "glucolink sensor not syncing since lunch"
+    before = analyze(TriageInput(text=probe, brand_id="b6"))
+    assert before.urgency != "high"
+    urgent = [Correction(text=t, intent="complaint", sentiment="negative", urgency="high") for t in texts]
+    report = train_brand_model("b6", urgent[:12], holdout=urgent[12:], data_dir=data_dir)
+    assert report.activated, report.reason
+    after = analyze(TriageInput(text=probe, brand_id="b6"))
+    assert after.urgency == "high"
+    assert "learned from the brand's corrections (rules: " in after.reasons["urgency"][0]
+    # Learned urgency only raises: what the rules call high stays high, noise stays low.
+    down = analyze(TriageInput(text="No internet at all since yesterday, the box is dead", brand_id="b6"))
+    assert down.urgency == "high"

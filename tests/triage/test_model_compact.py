@@ -33,6 +33,11 @@ def test_compact_model_matches_scikit_learn() -> None:
         assert np.allclose([row[c] for c in parts.intent.classes_], want, atol=1e-5)
     for row, want in zip(got_sent, want_sent, strict=True):
         assert np.allclose([row[c] for c in parts.sentiment.classes_], want, atol=1e-5)
+    assert parts.urgency is not None  # the seeds carry urgency labels: the urgency head is trained too
+    _, _, got_urgency = model.predict_all(probes)
+    assert got_urgency is not None
+    for row, want in zip(got_urgency, parts.urgency.predict_proba(matrix), strict=True):
+        assert np.allclose([row[c] for c in parts.urgency.classes_], want, atol=1e-5)
 
 
 def test_serving_does_not_import_scikit_learn() -> None:

@@ -57,7 +57,8 @@ def _judge_chunk(
     texts = [clip(item.text) for item in items]
     langs = [language.detect(text) for text in texts]
     analysed = [analyse(text, lang) for text, (lang, _, _) in zip(texts, langs, strict=True)]
-    intent_probs, sent_probs = bundle.predict(analysed)
+    # The urgency head is used for brand models only (learned from the brand's corrections; rules otherwise).
+    intent_probs, sent_probs, urgency_probs = bundle.predict_all(analysed, urgency=model_dir is not None)
     codes = [lang for lang, _, _ in langs]
     brand = items[0].brand_id if items else None
     deciders = {name: bundle.version for name in backends.PLUGGABLE}
@@ -109,6 +110,8 @@ def _judge_chunk(
             sent_label, sent_score = memo["sentiment"], 1.0
             sent_reasons = (f"{sent_label} 1.00", REMEMBERED)
         urg, urg_reasons = urgency.judge(item, a, intent_label, is_spam)
+        if urgency_probs is not None:
+            urg, urg_reasons = urgency.with_learned(item, (urg, urg_reasons), urgency_probs[n], is_spam)
         if (plug_urgency := plugged["urgency"]) is not None:
             urg, urg_reasons = _plugged_urgency(
                 item, plug_urgency[n], intent_label, is_spam, deciders["urgency"]

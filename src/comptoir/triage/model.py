@@ -121,6 +121,7 @@ class TriageModel:
     sentiment: LinearHead
     meta: dict[str, Any] = field(default_factory=dict)
     dense_names: tuple[str, ...] = DENSE_NAMES
+    urgency: LinearHead | None = None  # learned from urgency labels; brand models use it beside the rules
 
     def vector(self, a: Analysed) -> tuple[np.ndarray, np.ndarray]:
         doc = text_for_ngrams(a)
@@ -134,14 +135,26 @@ class TriageModel:
 
     def predict(self, analysed: Sequence[Analysed]) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
         """Per message: intent probabilities and sentiment probabilities."""
+        intent, sentiment, _ = self.predict_all(analysed, urgency=False)
+        return intent, sentiment
+
+    def predict_all(
+        self, analysed: Sequence[Analysed], *, urgency: bool = True
+    ) -> tuple[list[dict[str, float]], list[dict[str, float]], list[dict[str, float]] | None]:
+        """Intent, sentiment and (when the model has that head and ``urgency``) urgency probabilities."""
         if not analysed:
-            return [], []
+            return [], [], None
         rows = [self.vector(a) for a in analysed]
         bounds = np.zeros(len(rows) + 1, dtype=np.int64)
         bounds[1:] = np.cumsum([len(idx) for idx, _ in rows])
         idx = np.concatenate([i for i, _ in rows])
         vals = np.concatenate([v for _, v in rows])
-        return self.intent.proba_batch(idx, vals, bounds), self.sentiment.proba_batch(idx, vals, bounds)
+        head = getattr(self, "urgency", None) if urgency else None  # bundles saved before the head: None
+        return (
+            self.intent.proba_batch(idx, vals, bounds),
+            self.sentiment.proba_batch(idx, vals, bounds),
+            None if head is None else head.proba_batch(idx, vals, bounds),
+        )
 
     def save(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
@@ -163,6 +176,7 @@ class SklearnParts:
     char: Any
     intent: Any
     sentiment: Any
+    urgency: Any = None
 
     def full_matrix(self, analysed: Sequence[Analysed]) -> Any:
         from scipy import sparse
@@ -209,7 +223,14 @@ def fit_sklearn(
         C=SENTIMENT_C, max_iter=3000, class_weight="balanced", random_state=random_state
     )
     sentiment.fit(full[idx_s], [examples[i].sentiment for i in idx_s], sample_weight=w[idx_s])
-    return SklearnParts(word, char, intent, sentiment)
+    idx_u = [i for i, e in enumerate(examples) if e.urgency]
+    urgency = None
+    if len({examples[i].urgency for i in idx_u}) >= 2:
+        urgency = LogisticRegression(
+            C=SENTIMENT_C, max_iter=3000, class_weight="balanced", random_state=random_state
+        )
+        urgency.fit(full[idx_u], [examples[i].urgency for i in idx_u], sample_weight=w[idx_u])
+    return SklearnParts(word, char, intent, sentiment, urgency)
 
 
 def compact(parts: SklearnParts, version: str, meta: dict[str, Any]) -> TriageModel:
@@ -231,6 +252,7 @@ def compact(parts: SklearnParts, version: str, meta: dict[str, Any]) -> TriageMo
         intent=head(parts.intent),
         sentiment=head(parts.sentiment),
         meta=meta,
+        urgency=None if parts.urgency is None else head(parts.urgency),
     )
 
 
