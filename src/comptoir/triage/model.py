@@ -268,7 +268,15 @@ def fit(
     parts = fit_sklearn(examples, analysed, weights=weights, random_state=random_state)
     info = dict(meta or {})
     lines = [f"{e.text}\t{e.intent}\t{e.sentiment}" for e in examples] + list(DENSE_NAMES)
-    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    digest_input = hashlib.sha256("\n".join(lines).encode())
+    for clf in (
+        parts.intent,
+        parts.sentiment,
+        parts.urgency,
+    ):  # the weights: same data, other cues → other version
+        if clf is not None:
+            digest_input.update(np.ascontiguousarray(clf.coef_, dtype=np.float32).tobytes())
+    digest = digest_input.hexdigest()
     info.setdefault("version", digest[:12])
     info["examples"] = len(examples)
     info["trained_at"] = isoformat_z(now())
