@@ -304,3 +304,13 @@ def test_a_complaint_without_courtesy_is_negative_even_with_praise_words(judge: 
     r = judge(text)
     assert (r.intent, r.sentiment) == ("complaint", "negative")
     assert "a complaint without courtesy is negative" in r.reasons["sentiment"]
+
+
+@pytest.mark.parametrize("text", ["@Delta 0062395415777", "mon numéro de dossier : 4471-2290"])
+def test_a_bare_reference_number_is_a_detail_given(judge: Judge, text: str) -> None:
+    assert judge(text).intent == "request"
+
+
+def test_how_to_in_a_story_is_not_a_how_to_ask(judge: Judge) -> None:
+    r = judge("The agent then tried to tell us how to parent our children. Unbelievable.")
+    assert not any("how-to ask" in reason for reason in r.reasons["intent"])

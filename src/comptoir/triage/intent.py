@@ -46,7 +46,7 @@ _HOW_TO = re.compile(
     r"\b(comment (faire|fait[- ]on|on fait|ont fait|je fais|je peux|puis[- ]je|dois[- ]je|proceder|faut[- ]il)"
     r"|(je|on) fais? comment|que (dois[- ]je|faut[- ]il) faire|coup de main|(pouvez|pourriez)[- ]vous m'aider"
     r"|aidez[- ]moi|besoin d'aide pour|est[- ]il possible de|quelle est la (procedure|demarche)"
-    r"|how (do|can|would|should) i|how to|what do i (need to )?do|(can|could) you help me|help me (find|with|to)"
+    r"|how (do|can|would|should) i|how to [^.!]*\?|what do i (need to )?do|(can|could) you help me|help me (find|with|to)"
     r"|is it possible to|i('d| would) like to (know|change|cancel|add|upgrade|move|transfer)"
     r"|i want to (change|close|cancel|add|upgrade|move|transfer|know))\b"
 )
@@ -194,7 +194,8 @@ def judge(
         "vulnerable_safety",
         "duration",
     )
-    if not any(c in a.cues for c in actionable):
+    gives_details = _DETAILS.search(a.norm) is not None and a.n_tokens <= 8
+    if not any(c in a.cues for c in actionable) and not gives_details:
         p["complaint"] *= 0.35
         p["request"] *= 0.4
         p["feedback"] *= 1.5
@@ -211,7 +212,7 @@ def judge(
     total = sum(p.values())
     label = max(p, key=lambda k: p[k])
     score = p[label] / total
-    weak = score < WEAK_EVIDENCE and not any(c in a.cues for c in actionable)
+    weak = score < WEAK_EVIDENCE and not any(c in a.cues for c in actionable) and not gives_details
     if label in ("complaint", "request") and weak and not (after_brand_reply and label == "request"):
         reasons.append(f"{label} only {score:.2f} with no problem or question cue → other")
         label, score = "other", p["other"] / total

@@ -125,7 +125,7 @@ enfer|bougez|revoyez|un effort|sans (webmail|mail|messagerie|tele|wifi|reseau|in
 impossible de|je n'arrive (pas|plus)|je ne peux (pas|plus)|on ne peut (pas|plus)|toujours (en attente|rien|bloque|le meme)|il y a [0-9]+ (jours|semaines|mois)|mensonge|publicite mensongere|pas venu|jamais venu|pas passe
 ou (est|sont) (mon|ma|mes|le|la|les) (commande|colis|remboursement|livraison|argent|carte|technicien)|pourquoi (je n'ai|je ne|ma|mon|mes|c'est|ca|on|vous|il n'y)|c'est quoi ce|qu'est-ce qui se passe|que se passe|urgent|reclamation|plainte
 malpoli|impoli|desagreable|froid|sale\b|degueu|defectueu|en retard|pas livre|jamais livre|colis (perdu|abime|jamais)|rupture de stock|ne repond (pas|plus)|ne veut pas|refuse(nt)? de|mal (servi|recu|accueilli)|mauvais (service|accueil)|service (client )?(nul|pourri|inexistant|lamentable)|plus de nouvelles|disparu
-probleme|\bpb\b|bug|beug|souci|panne|lent\b|lente|lenteur|debit|coupe|coupure|deconne|deconnexion|instable|retard|perturbation|incident
+probleme|\bpb\b|bug|beug|souci|panne|(a|pour|venir|faire) reparer|lent\b|lente|lenteur|debit|coupe|coupure|deconne|deconnexion|instable|retard|perturbation|incident
 toujours pas|impossible|erreur|defaillant|pas recu|jamais recu|annule|pas normal|n'arrive pas|n'arrive plus|saute|bloque
 ne (fonctionne|marche|passe) (pas|plus)|rien ne|ca rame|rame\b|plante|ne capte|capte pas|pas de reseau|pas de connexion|idem|pareil|meme (chose|probleme)
 """,
