@@ -37,7 +37,7 @@ class Backend(Protocol):
 
 
 _registry: dict[tuple[str | None, str], Backend] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: installing the configured backends registers under it
 _configured = False
 
 
@@ -58,13 +58,13 @@ def _ensure_configured() -> None:
     global _configured
     if _configured:
         return
-    with _lock:
-        if _configured:
-            return
-        _configured = True
     from comptoir.triage.http_backend import install_configured
 
-    install_configured()
+    with _lock:  # other threads wait until every configured backend is registered
+        if _configured:
+            return
+        install_configured()
+        _configured = True
 
 
 def reset_configured() -> None:
