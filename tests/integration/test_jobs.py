@@ -83,3 +83,70 @@ def test_jobs_of_a_dead_worker_are_handed_back(runtime: Runtime) -> None:
     assert job is not None and job.attempts == 2
     with runtime.db.read() as conn:
         assert conn.execute(sa.select(t.workers.c.id)).all() == []
+
+
+def _wait_for(condition: Any, timeout: float = 20.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_a_worker_survives_its_database_going_away(runtime: Runtime) -> None:
+    """A database restart or failover: the worker's connections die and new ones are refused for a while. The
+    worker retries and goes on; stopped while the database is away, it ends cleanly (its jobs are handed back
+    once it is stale). Nothing is lost."""
+    if runtime.db.is_sqlite:
+        pytest.skip("taking the database away needs PostgreSQL")
+    url = runtime.db.engine.url
+    admin = sa.create_engine(
+        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+
+    def database_away(away: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS {str(not away).lower()}')
+            )
+            if away:
+                conn.execute(
+                    sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db"),
+                    {"db": url.database},
+                )
+
+    errors: list[BaseException] = []
+    worker = Worker(runtime, "survivor")
+    thread = threading.Thread(target=lambda: _guarded(worker.run_forever, errors), daemon=True)
+    thread.start()
+    try:
+        enqueue_backlog(runtime, locks=1, per_lock=1)
+        _wait_for(lambda: len(done) == 1)
+        database_away(True)
+        import time
+
+        time.sleep(2.5)  # the worker meets refused connections and keeps retrying
+        assert thread.is_alive() and errors == []
+        database_away(False)
+        with runtime.db.transaction() as tx:
+            queue.enqueue_many(tx, [("test_record", {"lock": "L0", "n": 1}, "L0")])
+        _wait_for(lambda: len(done) == 2)
+        database_away(True)
+        worker.stop()
+        thread.join(timeout=10)
+    finally:
+        database_away(False)
+        worker.stop()
+        admin.dispose()
+    assert not thread.is_alive() and errors == []
+    assert done == [("L0", 0), ("L0", 1)]
+
+
+def _guarded(target: Any, errors: list[BaseException]) -> None:
+    try:
+        target()
+    except BaseException as exc:  # the test checks that the worker thread never dies of an exception
+        errors.append(exc)

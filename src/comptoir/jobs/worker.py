@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import insert, update
+from sqlalchemy.exc import DBAPIError
 
 from comptoir import clock
 from comptoir.errors import DeliveryFailed
@@ -20,6 +21,7 @@ from comptoir.runtime import Runtime
 from comptoir.store import tables as t
 
 log = logging.getLogger(__name__)
+RETRY_SECONDS = 1.0  # pause after a database error before the worker tries again
 
 
 class Worker:
@@ -61,12 +63,29 @@ class Worker:
         log.info("worker %s started", self.id)
         try:
             while not self.stop_event.is_set():
-                self.heartbeat()
-                if not self.run_one():
-                    bus.jobs_available.wait(self.runtime.settings.job_poll_seconds)
-                    bus.jobs_available.clear()
+                try:
+                    self.heartbeat()
+                    if not self.run_one():
+                        bus.jobs_available.wait(self.runtime.settings.job_poll_seconds)
+                        bus.jobs_available.clear()
+                except DBAPIError as exc:
+                    # The database went away (restart, failover, connection killed): keep the worker alive and
+                    # try again; a job it held is handed back when this worker is seen as stale.
+                    if self.stop_event.is_set():
+                        break
+                    log.warning(
+                        "worker %s: database error, retrying in %.0f s: %s", self.id, RETRY_SECONDS, exc
+                    )
+                    self.stop_event.wait(RETRY_SECONDS)
         finally:
-            queue.release_stalled(self.runtime.db, clock.now(), only_worker=self.id)
+            try:
+                queue.release_stalled(self.runtime.db, clock.now(), only_worker=self.id)
+            except DBAPIError as exc:
+                log.warning(
+                    "worker %s could not hand back its jobs at stop (%s); they are released once it is stale",
+                    self.id,
+                    exc,
+                )
 
     def stop(self) -> None:
         self.stop_event.set()
