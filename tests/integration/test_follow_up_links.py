@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from tests.integration.callback_receiver import Receiver
+from tests.integration.pipeline_messages import receive
 
 from comptoir import clock
 from comptoir.actions import acknowledgements, admin
 from comptoir.actions.case_moves import private_candidates
 from comptoir.actions.contacts import link_persons, upsert_contact
 from comptoir.actions.follow_up_links import REASON
-from comptoir.actions.ingest import ingest
 from comptoir.actions.replies import queue_reply
 from comptoir.domain.enums import AccountKind, Direction, Platform, Visibility
-from comptoir.domain.models import Author, InboundMessage
+from comptoir.domain.models import Author
 from comptoir.events import Event, bus
 from comptoir.jobs.worker import Worker
 from comptoir.runtime import Runtime
@@ -70,34 +70,6 @@ def events() -> Iterator[list[Event]]:
         yield seen
     finally:
         unsubscribe()
-
-
-def receive(
-    runtime: Runtime,
-    account_id: int,
-    external_id: str,
-    *,
-    author: Author,
-    at: datetime,
-    visibility: Visibility = Visibility.PUBLIC,
-    direction: Direction = Direction.INBOUND,
-    in_reply_to: str | None = None,
-    text: str = "My card was charged twice for order 4411",
-) -> int:
-    """Ingest one message, run the pipeline, return the message id."""
-    message = InboundMessage(
-        account_id=account_id,
-        external_id=external_id,
-        author=author,
-        text=text,
-        sent_at=at,
-        visibility=visibility,
-        in_reply_to=in_reply_to,
-        direction=direction,
-    )
-    (outcome,) = ingest(runtime.db, [message])
-    Worker(runtime).run_until_idle()
-    return outcome.message_id
 
 
 def dm(desk: Desk, external_id: str, at: datetime, author: Author = DAN) -> int:

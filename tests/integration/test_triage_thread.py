@@ -6,12 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from tests.integration.pipeline_messages import receive
 
 from comptoir.actions import admin
-from comptoir.actions.ingest import ingest
-from comptoir.domain.enums import Direction, Platform, Visibility
-from comptoir.domain.models import Author, InboundMessage
-from comptoir.jobs.worker import Worker
+from comptoir.domain.enums import Direction, Platform
+from comptoir.domain.models import Author
 from comptoir.runtime import Runtime
 from comptoir.store import tables as t
 
@@ -30,19 +29,16 @@ def _receive(
     direction: Direction = Direction.INBOUND,
     in_reply_to: str | None = None,
 ) -> int:
-    message = InboundMessage(
-        account_id=account_id,
-        external_id=external_id,
+    return receive(
+        runtime,
+        account_id,
+        external_id,
         author=author,
-        text=text,
-        sent_at=at,
-        visibility=Visibility.PUBLIC,
-        in_reply_to=in_reply_to,
+        at=at,
         direction=direction,
+        in_reply_to=in_reply_to,
+        text=text,
     )
-    (outcome,) = ingest(runtime.db, [message])
-    Worker(runtime).run_until_idle()
-    return outcome.message_id
 
 
 def _triage(runtime: Runtime, message_id: int) -> dict:
