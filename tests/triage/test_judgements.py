@@ -314,3 +314,35 @@ def test_a_bare_reference_number_is_a_detail_given(judge: Judge, text: str) -> N
 def test_how_to_in_a_story_is_not_a_how_to_ask(judge: Judge) -> None:
     r = judge("The agent then tried to tell us how to parent our children. Unbelievable.")
     assert not any("how-to ask" in reason for reason in r.reasons["intent"])
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("@shop i cant login to my account since the update", 'problem "can\'t login"'),
+        ("@shop the app doesnt load on my phone", 'outage "doesn\'t load"'),
+        ("@shop my watch stops working after ten minutes", 'problem "stops working"'),
+        ("@shop been waiting 40 minutes at the counter", 'problem "been waiting"'),
+        ("@shop no confirmation yet for my booking", 'problem "no confirmation yet"'),
+        ("bonjour, j'arrive pas à activer ma carte sim", 'problem "j\'arrive pas a"'),
+    ],
+)
+def test_inability_and_waiting_are_problems_even_typed_loosely(judge: Judge, text: str, cue: str) -> None:
+    r = judge(text)
+    assert r.intent == "complaint"
+    assert any(reason.startswith(cue) for reason in r.reasons["intent"]), r.reasons["intent"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@shop can't wait for the new menu, it looks great!",
+        "@shop I can't get enough of the new flavour, love it",
+        "@shop I just had the best customer service, the agent resolved my problem in two minutes!",
+        "Super service client, le technicien a réglé mon problème en dix minutes, merci",
+    ],
+)
+def test_positive_idioms_and_problems_solved_are_not_problem_reports(judge: Judge, text: str) -> None:
+    r = judge(text)
+    assert r.intent == "praise"
+    assert not any(reason.startswith("problem") for reason in r.reasons["intent"])

@@ -122,7 +122,7 @@ depuis (hier|ce matin|cette nuit|la semaine|le [0-9]+|samedi|dimanche|lundi|mard
 PROBLEM = {
     "fr": r"""
 enfer|bougez|revoyez|un effort|sans (webmail|mail|messagerie|tele|wifi|reseau|internet|connexion)|(mene|mener|menez) en bateau|on nous prend|pris pour des|foutez|arnaque|se moque|se moquer
-impossible de|je n'arrive (pas|plus)|je ne peux (pas|plus)|on ne peut (pas|plus)|toujours (en attente|rien|bloque|le meme)|il y a [0-9]+ (jours|semaines|mois)|mensonge|publicite mensongere|pas venu|jamais venu|pas passe
+impossible de|je n'arrive (pas|plus)|j'?arrive (pas|plus) a|je ne peux (pas|plus)|on ne peut (pas|plus)|(je|on) (peux|peut) (pas|plus) (me |m')?[a-z]+|pas moyen de|je ne parviens (pas|plus)|toujours (en attente|rien|bloque|le meme)|il y a [0-9]+ (jours|semaines|mois)|mensonge|publicite mensongere|pas venu|jamais venu|pas passe
 ou (est|sont) (mon|ma|mes|le|la|les) (commande|colis|remboursement|livraison|argent|carte|technicien)|pourquoi (je n'ai|je ne|ma|mon|mes|c'est|ca|on|vous|il n'y)|c'est quoi ce|qu'est-ce qui se passe|que se passe|urgent|reclamation|plainte
 malpoli|impoli|desagreable|froid|sale\b|degueu|defectueu|en retard|pas livre|jamais livre|colis (perdu|abime|jamais)|rupture de stock|ne repond (pas|plus)|ne veut pas|refuse(nt)? de|mal (servi|recu|accueilli)|mauvais (service|accueil)|service (client )?(nul|pourri|inexistant|lamentable)|plus de nouvelles|disparu
 probleme|\bpb\b|bug|beug|souci|panne|(a|pour|venir|faire) reparer|lent\b|lente|lenteur|debit|coupe|coupure|deconne|deconnexion|instable|retard|perturbation|incident
@@ -131,10 +131,11 @@ ne (fonctionne|marche|passe) (pas|plus)|rien ne|ca rame|rame\b|plante|ne capte|c
 """,
     "en": r"""
 dropped|disconnect|reconnect|still happening|happening again|(to )?no avail|(didn't|doesn't|does not|did not) help|not helping|price goug|gouging|denied|refused|refusing|off the ground|tarmac|overbooked|bumped|rebooked|misunderstood|not assisted
-unable to|not able to|(can't|cannot|couldn't|can not) (find|get|access|save|order|use|log|sign|see|select|add|remove|cancel|change|book|pay|download|install|open|reach|call|contact|connect|watch|play|hear|send|receive)|hasn'?t|haven'?t|still (in|not|no|waiting|have not|has not|doesn't|don't|can't|cannot|showing|getting|broken|down|charging|nothing)|inaccurate|incorrect|buffer|cut off|(be|come|is) back (on|up)|hold music|(days|weeks|months) ago|stuck|lied|misleading|false advertising|terribly|paid for|closed my account|no show|didn't show|never showed|half (full|empty)|too (large|small|slim|big|tight|long)|doesn'?t fit
+(unable|not able) to (?!(thank|praise|recommend|wait)\b)|(can't|cannot|couldn't|can not) (?!(wait|get enough|thank|recommend|stop (smiling|laughing)|praise|complain|say enough|fault|beat|go wrong|miss|help but|believe how|express|tell you how)\b)(?!(you|u|we|i) )[a-z]+|hasn'?t|haven'?t|still (in|not|no|waiting|have not|has not|doesn't|don't|can't|cannot|showing|getting|broken|down|charging|nothing)|inaccurate|incorrect|buffer|cut off|(be|come|is) back (on|up)|hold music|(days|weeks|months) ago|stuck|lied|misleading|false advertising|terribly|paid for|closed my account|no show|didn't show|never showed|half (full|empty)|too (large|small|slim|big|tight|long)|doesn'?t fit
 where (is|are|'s) (my|our|the) (order|parcel|package|refund|delivery|money|item|food|luggage|bag|stuff|replacement|card)|why (is|isn't|are|aren't|hasn't|haven't|has|did|didn't|does|doesn't|can't|won't|do|was|wasn't) (my|i|we|you|it|this|the|there|everyone)|what happened to|what the (fuck|hell|heck)|no (sound|audio|picture|video|signal|meat|refund|reply|response)|not (being )?(delivered|received|shipped|accepted|charged|refunded|fixed|resolved)|fleeced|ripped off|bully|urgent|asap|complain
 rude|cold (food|fries|burger|meal)|(food|order|fries|burger|coffee) (was|is|were) (cold|wrong|missing|late|raw|stale)|dirty|filthy|stale|subpar|nasty|gross|laggy|lag+s?\b|freez(es|ing)|glitch|unavailable|(won't|wont|will not|doesn't|doesnt|does not|didn't|won't) (help|let me|respond|reply|refund|work|load|turn|charge|sync|update)|overcharg|defective|faulty|leak(s|ing)?\b|expired|out of stock|sold out|smh|wtf|taking forever|on hold|lose (my|our) business|powering off|shut(s|ting)? (off|down)|fell apart|ripped|scratched|cracked|no longer|gone\b|disappeared|terrible service|worst (service|experience|customer)|poor (service|quality)|horrible (service|experience)|bad (service|experience)
 problem|issue|bug|broken|slow|delay|late\b(?! (evening|night|afternoon|morning|shift|checkout|check-out))|still waiting|error|fail|wrong|missing|never (received|arrived|got)|(didn't|did not|haven't) (receive|arrive|get)
+stop(s|ped)? (working|running|loading|charging|responding|syncing)|(been|keep|kept) waiting|waited (over |more than |for )?([0-9]+|an?|two|three|several) (hours?|hrs?|mins?|minutes|days|weeks)|\byet ?\?|no [a-z]+( [a-z]+)? yet\b
 hasn't (arrived|been)|lost|damaged|cancel+ed|(not|isn't|doesn't|don't|won't|can't) (work|load|connect|let)|keeps|fix (this|it)|what is going on|same here|me too
 """,
 }
@@ -555,12 +556,20 @@ def compiled(lang: str) -> dict[str, re.Pattern[str]]:
 
 _NO_PROBLEM = re.compile(
     r"\b(no|not a|any) (problem|problems|issue|issues|worries)\b|\b(pas|aucun|sans) (de )?(probleme|souci)s?\b"
+    r"|\b(resolved|fixed|solved|sorted( out)?) (my|the|our|all my|all our|this) (problem|issue)s?\b"
+    r"|\b(regle|resolu|repare) (mon|le|notre|mes|nos|ce) (probleme|souci|pb)s?\b"
+)
+# Contractions typed without their apostrophe ("cant login", "doesnt work"); English only ("dont" is French).
+_BARE_CONTRACTION = re.compile(
+    r"\b(can|don|doesn|didn|isn|wasn|aren|weren|haven|hasn|hadn|won|wouldn|couldn)t\b"
 )
 
 
 def find_cues(norm: str, lang: str) -> dict[str, str]:
     """Map each cue that fires to the first text it matched (explanations quote it)."""
     norm = _NO_PROBLEM.sub(" ", norm)
+    if lang == "en":
+        norm = _BARE_CONTRACTION.sub(r"\1't", norm)
     hits: dict[str, str] = {}
     for name, pattern in compiled(lang).items():
         found = pattern.search(norm)
