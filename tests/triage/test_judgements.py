@@ -346,3 +346,33 @@ def test_positive_idioms_and_problems_solved_are_not_problem_reports(judge: Judg
     r = judge(text)
     assert r.intent == "praise"
     assert not any(reason.startswith("problem") for reason in r.reasons["intent"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@shop thanks for ruining my holiday, really",
+        "@shop thank you for wasting two hours of my evening",
+        "Merci pour rien, franchement",
+        "@shop so much for next-day delivery",
+    ],
+)
+def test_ironic_thanks_are_negative_and_not_praise(judge: Judge, text: str) -> None:
+    r = judge(text)
+    assert r.sentiment == "negative"
+    assert r.intent != "praise"
+    assert any(reason.startswith("ironic thanks") for reason in r.reasons["intent"]), r.reasons["intent"]
+
+
+@pytest.mark.parametrize(
+    "text", ["@shop thank you so much for the help, you rock!", "Merci beaucoup pour votre aide, c'est top"]
+)
+def test_sincere_thanks_are_not_irony(judge: Judge, text: str) -> None:
+    r = judge(text)
+    assert (r.intent, r.sentiment) == ("praise", "positive")
+
+
+def test_a_negated_praise_word_is_no_praise(judge: Judge) -> None:
+    r = judge("@shop the agent on the phone was not helpful at all")
+    assert not any(reason.startswith("praise") for reason in r.reasons["intent"])
+    assert r.sentiment == "negative"

@@ -143,10 +143,14 @@ def judge(
         reasons.append(f'thanks for a problem solved "{solved.group(0)}" → praise')
     if "praise" in a.cues and not problem and a.negative < a.positive:
         p["complaint"] *= 0.4
+    if "sarcasm" in a.cues:
+        p["praise"] *= 0.2
+        reasons.append(f'ironic thanks "{a.cues["sarcasm"]}" → not praise')
     if not problem and "question" not in a.cues:
-        if "vent" in a.cues:
+        if "vent" in a.cues or "sarcasm" in a.cues:
             p["feedback"] *= 4.0
-            reasons.append(f'vague criticism "{a.cues["vent"]}", no concrete problem → feedback')
+            cue = a.cues.get("vent") or a.cues["sarcasm"]
+            reasons.append(f'vague criticism "{cue}", no concrete problem → feedback')
         elif a.negative > a.positive + 1.5:
             p["feedback"] *= 1.5
         if "ack" in a.cues and a.n_tokens <= 8:

@@ -565,6 +565,31 @@ _BARE_CONTRACTION = re.compile(
 )
 
 
+# Praise words right after a negation are no praise ("not helpful", "pas top", "never great").
+_NEGATED = re.compile(
+    r"\b(not|non|never|hardly|isn't|wasn't|aren't|weren't|don't|doesn't|didn't|pas|jamais|guere)"
+    r"( (very|so|really|that|too|at all|tres|vraiment|si|assez|super|du tout))?[ -][a-z'-]+"
+)
+# Thanks or applause for something bad ("thanks for ruining my trip", "merci pour rien"): sarcasm, not praise.
+# Not a cue of the model (not in CUE_TABLES): it rewrites the praise cue and the lexicon balance.
+SARCASM = {
+    "fr": r"""
+(merci|bravo|chapeau|super|genial|felicitations)\b[^.!?]{0,40}?\b(pour rien|pour (la|cette|ces|les|vos) (coupures?|pannes?|galeres?|bugs?|attentes?)\b|de (nous|me) laisser sans)
+c'est du propre\b|encore (merci|bravo) (pour|a) (rien|vous)\b
+""",
+    "en": r"""
+(thanks|thank you|thx|great job|nice job|good job|well done|way to go|kudos|love how)\b(?![^.!?]*\bbut\b)[^.!?]{0,50}?\b(for nothing|ruin(s|ed|ing)?|wast(e|ed|ing)|screw(ed|ing)|not (helpful|worth)|non[- ]?helpful|unhelpful|useless|(making|leaving|keeping) (me|us) (wait|stuck|stranded|without))\b
+(?<!thanks )(?<!thank you )(?<!thank u )(?<!thx )(?<!so )so much for\b|oh (great|joy|wonderful|goody)\b|yeah right\b|just what i (needed|wanted)\b|love that for me\b
+""",
+}
+
+
+@lru_cache(maxsize=8)
+def _sarcasm(lang: str) -> re.Pattern[str]:
+    langs = ("fr", "en") if lang not in ("fr", "en") else (lang,)
+    return _compile("\n".join(SARCASM[code] for code in langs))
+
+
 def find_cues(norm: str, lang: str) -> dict[str, str]:
     """Map each cue that fires to the first text it matched (explanations quote it)."""
     norm = _NO_PROBLEM.sub(" ", norm)
@@ -572,11 +597,15 @@ def find_cues(norm: str, lang: str) -> dict[str, str]:
         norm = _BARE_CONTRACTION.sub(r"\1't", norm)
     hits: dict[str, str] = {}
     for name, pattern in compiled(lang).items():
-        found = pattern.search(norm)
+        found = pattern.search(_NEGATED.sub(" ", norm) if name == "praise" else norm)
         if found:
             hits[name] = found.group(0).strip()
     if "question" not in hits and "?" in norm:
         hits["question"] = "?"
+    sarcastic = _sarcasm(lang).search(norm)
+    if sarcastic:
+        hits["sarcasm"] = sarcastic.group(0).strip()
+        hits.pop("praise", None)
     return hits
 
 

@@ -38,6 +38,8 @@ def lexicon_balance(a: Analysed) -> float:
         balance -= PROBLEM_WEIGHT
     if "vent" in a.cues or "insult" in a.cues or "leave_or_public" in a.cues:
         balance -= PROBLEM_WEIGHT
+    if "sarcasm" in a.cues:  # the thanks are ironic: positive words do not count
+        balance -= a.positive + PROBLEM_WEIGHT
     if "praise" in a.cues:
         balance += 0.5
     return balance
