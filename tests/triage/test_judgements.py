@@ -376,3 +376,21 @@ def test_a_negated_praise_word_is_no_praise(judge: Judge) -> None:
     r = judge("@shop the agent on the phone was not helpful at all")
     assert not any(reason.startswith("praise") for reason in r.reasons["intent"])
     assert r.sentiment == "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@shop come on. get it together",
+        "@shop your phone line hung up on me twice",
+        "Sérieusement ? Réveillez-vous un peu",
+    ],
+)
+def test_exasperation_is_negative(judge: Judge, text: str) -> None:
+    assert judge(text).sentiment == "negative"
+
+
+def test_cheering_is_not_exasperation(judge: Judge) -> None:
+    r = judge("Come on England! What a match tonight")
+    assert "vent" not in " ".join(r.reasons["intent"])
+    assert r.sentiment != "negative"

@@ -103,7 +103,7 @@ j'attends toujours|toujours rien|toujours en attente|injoignable|impossible (de 
 (dont|don't|do not|didn't|did not|never|won't|wont) (respond|reply|answer|call back|get back|pick up)|no one (is )?(answering|picking up)|nobody (is )?(answering|picking up)
 heard (nothing|zero)|or not ?[?!.]*$|(have|has) not heard|not heard (anything|back)|no help|no one (has )?(helped|contacted)|been on hold|on hold for|hours on hold|nobody (has )?(helped|contacted)
 no (response|reply|answer|one (answers|replies|responds|called back|got back))|(still|yet) (no|not|waiting|haven't)|haven't (heard|had|received) (back|a reply|a response|anything)
-nobody (answers|replies|responds|called|gets back)|no one (answers|replies|responds|called|gets back)|ignor(ed|ing)|never (called|got) back|no call back
+(hangs?|hung) up on (me|us)|nobody (answers|replies|responds|called|gets back)|no one (answers|replies|responds|called|gets back)|ignor(ed|ing)|never (called|got) back|no call back
 [0-9]+ (calls|emails|tweets|dms|times|messages|attempts)|(several|three|four|five|multiple|many) (calls|emails|tweets|dms|times|messages|attempts)|third time|again and again
 """,
 }
@@ -143,9 +143,11 @@ VENT = {
     "fr": r"""
 inadmissible|honteux|honte|scandale|scandaleux|nul\b|nulle|nuls|pourri|incompetent|incapables?|marre|ras le bol|galere|catastroph|lamentable
 n'importe quoi|degueulasse|blague|pitoyable|minable|deplorable|decu|deception|j'en peux plus|chiant|jamais (present|la)|a quoi vous servez
+serieusement ?\?|reveillez[- ]vous|(il )?y a (quelqu'un|personne)\b|allo ?\?|(vous|ils) (vous )?(en )?foutez|(vous|ils) s'en (foutez|fichent|foutent)
 """,
     "en": r"""
 terrible|awful|worst|horrible|ridiculous|unacceptable|disappoint|frustrat|annoy|useless|joke\b|pathetic|disgust|rude|sucks|hate\b|fed up
+come on( (now|man|really|seriously))? ?([.,?]|$)|get (it|your act|your shit) together|seriously ?\?|step (it )?up\b|do better\b|(need|needs) to (hire|improve|train|do better|step up)|(you|they) (don't|do not|clearly don't|obviously don't) care|hostage|anyone (there|home|out there|listening)\b|hello ?\?\?
 """,
 }
 INSULT = {
