@@ -546,10 +546,15 @@ def _compile(source: str) -> re.Pattern[str]:
     return re.compile(rf"(?:(?<=\W)|^)(?:{alternatives})", re.IGNORECASE)
 
 
+def _cue_languages(lang: str) -> tuple[str, ...]:
+    """A third language is read with both the French and the English cues."""
+    return ("fr", "en") if lang not in ("fr", "en") else (lang,)
+
+
 @lru_cache(maxsize=8)
 def compiled(lang: str) -> dict[str, re.Pattern[str]]:
     """Compiled cue patterns for ``fr`` or ``en``; any other language gets both."""
-    langs = ("fr", "en") if lang not in ("fr", "en") else (lang,)
+    langs = _cue_languages(lang)
     out: dict[str, re.Pattern[str]] = {}
     for name, table in CUE_TABLES.items():
         out[name] = _compile("\n".join(table[code] for code in langs))
@@ -588,7 +593,7 @@ c'est du propre\b|encore (merci|bravo) (pour|a) (rien|vous)\b
 
 @lru_cache(maxsize=8)
 def _sarcasm(lang: str) -> re.Pattern[str]:
-    langs = ("fr", "en") if lang not in ("fr", "en") else (lang,)
+    langs = _cue_languages(lang)
     return _compile("\n".join(SARCASM[code] for code in langs))
 
 
